@@ -1,0 +1,75 @@
+// nsprobe: prove that this kernel's namespaces isolate what they promise.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <system_error>
+
+#include "ci/cli.hpp"
+#include "runtime/launch.hpp"
+
+namespace {
+
+// Everything after the first "--" is the command to run, never an option of ours.
+int Main(int argc, char** argv) {
+  using nsprobe::cli::Command;
+  char** dashes =
+      std::find_if(argv + 1, argv + argc, [](const char* a) { return std::strcmp(a, "--") == 0; });
+  const bool had_dashes = dashes != argv + argc;
+  std::vector<std::string> after(had_dashes ? dashes + 1 : argv + argc, argv + argc);
+  const int parsed_argc = static_cast<int>(dashes - argv);
+
+  CLI::App app{
+      "nsprobe: prove that this kernel's namespaces isolate what they promise, and "
+      "measure what creating them costs"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  std::vector<Command> commands;
+  nsprobe::cli::AddExec(app, commands);
+  nsprobe::cli::AddEnter(app, commands);
+  nsprobe::cli::AddProbe(app, commands);
+  nsprobe::cli::AddFingerprint(app, commands);
+  try {
+    app.parse(parsed_argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    if (parsed_argc > 1 && argv[1][0] != '-' &&
+        app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
+      msg = fmt::format("unknown subcommand '{}': use one of exec, enter, probe, fingerprint",
+                        argv[1]);
+    } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !had_dashes) {
+      msg = fmt::format("{}: put '--' before the command, e.g. nsprobe exec --ns net -- ip -o link",
+                        msg);
+    }
+    if (msg.empty()) msg = "bad command line";
+    fmt::print(stderr, "nsprobe: {}; see 'nsprobe --help'\n", msg);
+    return nsprobe::cli::kExitUsage;
+  }
+  for (const Command& c : commands) {
+    if (!c.app->parsed()) continue;
+    try {
+      return c.run(after, had_dashes);
+    } catch (const nsprobe::cli::UsageError& e) {
+      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+    } catch (const std::invalid_argument& e) {
+      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+    } catch (const nsprobe::StepError& e) {
+      // A missing privilege or a refused namespace is bad input for this machine: say which
+      // step and what would fix it.
+      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+      return 1;
+    }
+    return nsprobe::cli::kExitUsage;
+  }
+  return nsprobe::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }

@@ -1,0 +1,18 @@
+#include "runtime/mnt.hpp"
+
+#include <sys/mount.h>
+
+#include <cerrno>
+
+namespace nsprobe::mnt {
+
+int MakeMountsPrivateInChild() {
+  return ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 ? 0 : errno;
+}
+
+int MountProcInChild() {
+  return ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0 ? 0
+                                                                                          : errno;
+}
+
+}  // namespace nsprobe::mnt

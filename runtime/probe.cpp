@@ -1,0 +1,209 @@
+#include "runtime/probe.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/fd.hpp"
+#include "runtime/identity.hpp"
+#include "runtime/proc_files.hpp"
+
+namespace nsprobe {
+namespace {
+
+std::optional<long> ReadLong(const std::string& path) {
+  std::string text;
+  if (!TryReadFile(path, text)) return std::nullopt;
+  try {
+    return std::stol(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string ConfigName(Kind kind) {
+  static constexpr const char* kNames[] = {"CONFIG_NAMESPACES", "CONFIG_UTS_NS", "CONFIG_IPC_NS",
+                                           "CONFIG_NET_NS",     "CONFIG_PID_NS", "CONFIG_USER_NS",
+                                           "CONFIG_CGROUPS",    "CONFIG_TIME_NS"};
+  return kNames[static_cast<int>(kind)];
+}
+
+std::string Errno(int err) {
+  const char* name = ::strerrorname_np(err);
+  return name ? name : fmt::format("errno {}", err);
+}
+
+}  // namespace
+
+std::string_view ModeName(Mode mode) {
+  return mode == Mode::kPrivileged ? "privileged" : "unprivileged";
+}
+
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAvailable:
+      return "available";
+    case Verdict::kUnsupported:
+      return "unsupported";
+    case Verdict::kPolicy:
+      return "policy";
+    case Verdict::kPrivilege:
+      return "privilege";
+  }
+  return "?";
+}
+
+PolicyKnobs ReadPolicyKnobs() {
+  PolicyKnobs k;
+  for (const KindInfo& info : AllKinds())
+    k.max_namespaces[static_cast<std::size_t>(info.kind)] =
+        ReadLong(fmt::format("/proc/sys/user/max_{}_namespaces", info.name));
+  k.unprivileged_userns_clone = ReadLong("/proc/sys/kernel/unprivileged_userns_clone");
+  k.apparmor_restrict_unprivileged_userns =
+      ReadLong("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+  std::string enable;
+  if (TryReadFile("/sys/module/user_namespace/parameters/enable", enable)) {
+    while (!enable.empty() && (enable.back() == '\n' || enable.back() == ' ')) enable.pop_back();
+    k.user_namespace_enable = enable;
+  }
+  std::string status;
+  if (TryReadFile("/proc/self/status", status))
+    if (auto mode = proc::StatusField(status, "Seccomp")) k.seccomp_mode = std::atoi(mode->c_str());
+  return k;
+}
+
+ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs& knobs,
+                     uid_t uid) {
+  ProbeResult r{kind, mode, Verdict::kPolicy, {}, err};
+  auto set = [&](Verdict v, std::string reason) {
+    r.verdict = v;
+    r.reason = fmt::format("{}: {}", VerdictName(v), reason);
+    return r;
+  };
+  const bool via_user = mode == Mode::kUnprivileged;
+  auto limit_of = [&](Kind k) { return knobs.max_namespaces[static_cast<std::size_t>(k)]; };
+  // Limits first: ENOSPC is the kernel's answer for all of them, root included.
+  if (err == ENOSPC || err == EUSERS) {
+    if (via_user && limit_of(Kind::kUser) == 0L)
+      return set(Verdict::kPolicy, "user.max_user_namespaces=0");
+    if (limit_of(kind) == 0L)
+      return set(Verdict::kPolicy, fmt::format("user.max_{}_namespaces=0", Name(kind)));
+    if (via_user && knobs.user_namespace_enable && *knobs.user_namespace_enable != "Y" &&
+        *knobs.user_namespace_enable != "1")
+      return set(Verdict::kPolicy,
+                 fmt::format("user_namespace.enable={}", *knobs.user_namespace_enable));
+    return set(Verdict::kPolicy,
+               fmt::format("a user.max_*_namespaces limit or the nesting depth is reached ({})",
+                           Errno(err)));
+  }
+  if (step == Step::kClone || step == Step::kTimeUnshare) {
+    if (err == EINVAL)
+      return set(Verdict::kUnsupported,
+                 fmt::format("this kernel refuses {} (EINVAL): built without {}, or it refuses "
+                             "this flag combination",
+                             CloneFlagName(kind), ConfigName(kind)));
+    if (err == ENOSYS)
+      return set(
+          Verdict::kPolicy,
+          fmt::format("seccomp (mode {}) answers ENOSYS to clone3 and clone", knobs.seccomp_mode));
+  }
+  if (err == EPERM || err == EACCES) {
+    if (via_user && knobs.unprivileged_userns_clone == 0L)
+      return set(Verdict::kPolicy, "kernel.unprivileged_userns_clone=0");
+    if (via_user && knobs.apparmor_restrict_unprivileged_userns == 1L)
+      return set(Verdict::kPolicy,
+                 fmt::format("kernel.apparmor_restrict_unprivileged_userns=1 (the new user "
+                             "namespace has no capabilities: {} at {})",
+                             Errno(err), StepName(step)));
+    if (knobs.seccomp_mode == 2)
+      return set(Verdict::kPolicy, fmt::format("seccomp filter (Seccomp: 2) refuses {} with {}",
+                                               StepName(step), Errno(err)));
+    if (!via_user && uid != 0)
+      return set(Verdict::kPrivilege,
+                 fmt::format("creating a {} namespace without a user namespace needs CAP_SYS_ADMIN "
+                             "(running as uid {})",
+                             Name(kind), uid));
+    if (via_user)
+      return set(Verdict::kPolicy,
+                 fmt::format("uid {} may not create a user namespace here ({} at {}; "
+                             "a chroot or a security module)",
+                             uid, Errno(err), StepName(step)));
+    return set(Verdict::kPrivilege,
+               fmt::format("{} at {}: CAP_SYS_ADMIN is missing", Errno(err), StepName(step)));
+  }
+  return set(Verdict::kUnsupported, fmt::format("{} failed with {}", StepName(step), Errno(err)));
+}
+
+const ProbeResult& ProbeReport::Get(Kind kind, Mode mode) const {
+  for (const ProbeResult& r : results)
+    if (r.kind == kind && r.mode == mode) return r;
+  throw std::out_of_range("probe: no result for this kind and mode");
+}
+
+ProbeResult ProbeOne(Kind kind, Mode mode, const ProbeOptions& options) {
+  const uid_t euid = ::geteuid();
+  const PolicyKnobs knobs = ReadPolicyKnobs();
+  if (!IdentityOf(0, kind))
+    return ProbeResult{kind, mode, Verdict::kUnsupported,
+                       fmt::format("unsupported: /proc/self/ns/{} is missing: this kernel lacks "
+                                   "{} (first in Linux {})",
+                                   Name(kind), ConfigName(kind), Info(kind).first_kernel),
+                       ENOENT};
+  Spec spec;
+  spec.kinds.Add(kind);
+  uid_t as_uid = euid;
+  if (mode == Mode::kPrivileged) {
+    if (euid != 0)
+      return ProbeResult{
+          kind, mode, Verdict::kPrivilege,
+          fmt::format("privilege: the privileged mode needs root (running as uid {})", euid),
+          EPERM};
+  } else {
+    spec.kinds.Add(Kind::kUser);
+    spec.map_root = true;
+    if (euid == 0) {
+      spec.create_as = options.unprivileged;
+      as_uid = options.unprivileged.uid;
+    }
+  }
+  try {
+    Child child = Launch(spec, [] { return 0; }, {.style = CloneStyle::kCopy});
+    ExitStatus st = child.Wait();
+    if (!st.Success())
+      return ProbeResult{kind, mode, Verdict::kUnsupported,
+                         fmt::format("unsupported: the probe child ended with {}", st.Describe()),
+                         0};
+    return ProbeResult{kind, mode, Verdict::kAvailable, {}, 0};
+  } catch (const StepError& e) {
+    return Classify(kind, mode, e.step(), e.code().value(), knobs, as_uid);
+  }
+}
+
+ProbeReport Probe(const ProbeOptions& options) {
+  ProbeReport report;
+  report.euid = ::geteuid();
+  report.knobs = ReadPolicyKnobs();
+  for (Mode mode : {Mode::kPrivileged, Mode::kUnprivileged})
+    for (const KindInfo& k : AllKinds()) report.results.push_back(ProbeOne(k.kind, mode, options));
+  LaunchReport lr;
+  try {
+    Launch(Spec{}, [] { return 0; }, {.style = CloneStyle::kCopy, .report = &lr}).Wait();
+    report.clone3 = lr.used_clone3;
+  } catch (const std::exception&) {
+  }
+  utsname u{};
+  int ma = 0, mi = 0;
+  if (::uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &ma, &mi) == 2)
+    report.setns_pidfd = ma > 5 || (ma == 5 && mi >= 8);
+  UniqueFd uts(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+  report.ns_get_id = uts && NsGetId(uts.Get()).Ok();
+  return report;
+}
+
+}  // namespace nsprobe

@@ -1,0 +1,68 @@
+// What this machine allows, per kind and privilege mode, and why not: tried for real in a
+// child. Its reasons are the only source of the suites' skips.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/kind.hpp"
+#include "runtime/launch.hpp"
+
+namespace nsprobe {
+
+enum class Mode : std::uint8_t {
+  kPrivileged,    // root, no user namespace
+  kUnprivileged,  // a non-root uid reaching the kind through a new user namespace
+};
+std::string_view ModeName(Mode mode);  // "privileged", "unprivileged"
+
+enum class Verdict : std::uint8_t { kAvailable, kUnsupported, kPolicy, kPrivilege };
+std::string_view VerdictName(Verdict verdict);  // "available", "unsupported", "policy", "privilege"
+
+// The settings that block namespace creation on some distributions. Read from the running
+// system by ReadPolicyKnobs(), or given from recorded inputs in tests.
+struct PolicyKnobs {
+  std::array<std::optional<long>, kKindCount> max_namespaces;  // user.max_<kind>_namespaces
+  std::optional<long> unprivileged_userns_clone;               // Debian/Ubuntu patch
+  std::optional<long> apparmor_restrict_unprivileged_userns;   // Ubuntu 23.10+
+  std::optional<std::string> user_namespace_enable;            // RHEL 7 module parameter
+  int seccomp_mode = 0;                                        // Seccomp: in /proc/self/status
+};
+PolicyKnobs ReadPolicyKnobs();
+
+struct ProbeResult {
+  Kind kind = Kind::kMnt;
+  Mode mode = Mode::kPrivileged;
+  Verdict verdict = Verdict::kAvailable;
+  std::string reason;  // empty when available: "policy: user.max_net_namespaces=0"
+  int err = 0;         // the errno that decided it
+};
+
+// Classifies a failed attempt to create `kind` in `mode` from what the kernel said and the
+// knobs in force. Pure: tested on recorded inputs for policies this machine cannot show.
+ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs& knobs, uid_t uid);
+
+struct ProbeOptions {
+  // The uid (and gid) that stands for "unprivileged" when the prober is root.
+  Credentials unprivileged{65534, 65534};
+};
+
+struct ProbeReport {
+  std::vector<ProbeResult> results;  // every kind × both modes
+  PolicyKnobs knobs;
+  uid_t euid = 0;
+  bool clone3 = false;       // the runtime created children with clone3 (not the fallback)
+  bool setns_pidfd = false;  // Linux 5.8+
+  bool ns_get_id = false;    // NS_GET_ID, Linux 6.18+
+  const ProbeResult& Get(Kind kind, Mode mode) const;
+};
+
+ProbeReport Probe(const ProbeOptions& options = {});
+// Only the kinds given, for callers that need one answer fast (the suites' skip checks).
+ProbeResult ProbeOne(Kind kind, Mode mode, const ProbeOptions& options = {});
+
+}  // namespace nsprobe

@@ -1,0 +1,34 @@
+// Thin wrappers over system calls glibc 2.36 does not wrap, and the clone trampoline.
+//
+// Every function here returns -1 and sets errno on failure, like a glibc wrapper.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nsprobe::sys {
+
+// The entry point of a cloned child; runs on `stack` and must never return into the
+// caller's frames. Async-signal-safe; runs between clone3() and _exit()/execve().
+using ChildFn = int (*)(void* arg);
+
+struct CloneRequest {
+  std::uint64_t flags = 0;  // CLONE_* (namespace flags included); exit signal is SIGCHLD
+  void* stack = nullptr;    // lowest address of the child's stack
+  std::size_t stack_size = 0;
+  int* pidfd = nullptr;  // receives a pidfd when flags has CLONE_PIDFD
+};
+
+// clone3(2) on a fresh stack, falling back to clone(2) when clone3 gives ENOSYS (kernels
+// before 5.3, or a seccomp filter such as Docker's default profile) and the flags fit in
+// clone's int. Returns the child's pid in the parent. `used_clone3` (optional) tells which
+// call created the child.
+pid_t CloneWithStack(const CloneRequest& request, ChildFn fn, void* arg, bool* used_clone3);
+
+int PidfdOpen(pid_t pid, unsigned flags);
+int PidfdSendSignal(int pidfd, int sig);
+int CloseRangeCloexec(unsigned first);
+
+}  // namespace nsprobe::sys

@@ -1,0 +1,45 @@
+# Shared set-up for the scripts: install what is missing (only then), configure, build.
+# Sourced, not run. Honours NSPROBE_BUILD_DIR (default build) and NSPROBE_PRESET (release).
+set -euo pipefail
+
+NSPROBE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NSPROBE_PRESET=${NSPROBE_PRESET:-release}
+NSPROBE_BUILD_DIR=${NSPROBE_BUILD_DIR:-$NSPROBE_ROOT/build}
+
+# Debian 12 packages the build, the tests and the command need.
+NSPROBE_PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libfmt-dev
+  libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev
+  iproute2 procps util-linux
+)
+
+nsprobe_log() { printf '==> %s\n' "$*" >&2; }
+
+# apt-get install, but only for packages not installed yet, so a ready machine is untouched.
+nsprobe_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    nsprobe_log "missing packages: ${missing[*]}; run as root once, or: sudo apt-get install ${missing[*]}"
+    exit 2
+  fi
+  nsprobe_log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+nsprobe_build() {
+  nsprobe_install "${NSPROBE_PACKAGES[@]}"
+  if [ ! -f "$NSPROBE_BUILD_DIR/build.ninja" ]; then
+    nsprobe_log "configuring ($NSPROBE_PRESET) in $NSPROBE_BUILD_DIR"
+    cmake --preset "$NSPROBE_PRESET" -S "$NSPROBE_ROOT" -B "$NSPROBE_BUILD_DIR" >/dev/null
+  fi
+  nsprobe_log "building"
+  cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" | grep -v '^\[' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { nsprobe_log "build failed"; exit 1; }
+}
