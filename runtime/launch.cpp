@@ -16,6 +16,7 @@
 
 #include "runtime/join.hpp"
 #include "runtime/mnt.hpp"
+#include "runtime/negative_control.hpp"
 #include "runtime/net.hpp"
 #include "runtime/syscalls.hpp"
 #include "runtime/time.hpp"
@@ -290,9 +291,27 @@ bool ReadReport(int fd, Report& r) {
   return true;
 }
 
-Child LaunchImpl(const Spec& spec, const Body* body, const std::vector<std::string>* argv,
+// The spec with the negative control's withheld kinds taken out, together with the setup
+// that only makes sense inside them (see negative_control.hpp).
+Spec WithoutKinds(const Spec& spec, KindSet withheld) {
+  Spec out = spec;
+  withheld.ForEach([&](Kind k) { out.kinds.Remove(k); });
+  if (withheld.Has(Kind::kUser)) {
+    out.map_root = false;
+    out.uid_map = {};
+    out.gid_map = {};
+  }
+  if (withheld.Has(Kind::kTime)) out.monotonic_offset = out.boottime_offset = std::nullopt;
+  return out;
+}
+
+Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std::string>* argv,
                  const LaunchOptions& options) {
-  spec.Validate();
+  requested.Validate();
+  const KindSet withheld = WithheldKinds();
+  std::optional<Spec> stripped;  // copied only under the negative control
+  const Spec& spec =
+      withheld.Empty() ? requested : stripped.emplace(WithoutKinds(requested, withheld));
   const bool exec_mode = body == nullptr;
   const bool creator_is_root = ::geteuid() == 0 && !spec.create_as;
   const uid_t creator_uid = spec.create_as ? spec.create_as->uid : ::geteuid();

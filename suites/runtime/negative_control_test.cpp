@@ -1,0 +1,90 @@
+// The negative-control seam stays off unless the guard arms it completely.
+#include "runtime/negative_control.hpp"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include "runtime/identity.hpp"
+#include "runtime/tool.hpp"
+#include "suites/support/hygiene.hpp"
+#include "suites/support/modes.hpp"
+
+namespace nsprobe {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kToken = "0123456789abcdef0123";
+
+// Runs `nsprobe exec --ns uts -- readlink /proc/self/ns/uts` in a shell snippet `setup` that
+// prepares the environment, inside a private user+mount namespace so a tmpfs can be mounted.
+ToolResult UtsOfExecAfter(const std::string& setup) {
+  std::string script =
+      setup + " exec " NSPROBE_BINARY " exec --ns uts -- readlink /proc/self/ns/uts";
+  return RunTool(
+      0, {}, {NSPROBE_BINARY, "exec", "--ns", "user,mnt", "--map-root", "--", "sh", "-c", script});
+}
+
+class NegativeControl : public testing::NoLeaksTest {
+ protected:
+  void SetUp() override {
+    testing::NoLeaksTest::SetUp();
+    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, Mode::kUnprivileged);
+    host_uts_ = ReadNsLink(0, Kind::kUts);
+  }
+  std::string host_uts_;
+};
+
+TEST_F(NegativeControl, IsOffInANormalProcess) { EXPECT_TRUE(WithheldKinds().Empty()); }
+
+TEST_F(NegativeControl, TheVariableAloneDoesNotArmIt) {
+  ToolResult r = UtsOfExecAfter("NSPROBE_NEGATIVE_CONTROL=uts");
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out, host_uts_ + "\n") << "the seam withheld uts without a guard file";
+  EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
+}
+
+TEST_F(NegativeControl, AGuardFileOffTmpfsDoesNotArmIt) {
+  // The file is written to /var/tmp, which must not be a tmpfs for this case to mean anything.
+  struct statfs fs {};
+  ASSERT_EQ(::statfs("/var/tmp", &fs), 0);
+  if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "unsupported: /var/tmp is a tmpfs on this machine";
+  std::string setup = fmt::format(
+      "d=$(mktemp -d -p /var/tmp) && printf 'uts:{0}' > $d/g && trap 'rm -rf $d' EXIT && "
+      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=$d/g NSPROBE_GUARD_TOKEN={0}",
+      kToken);
+  ToolResult r = RunTool(
+      0, {},
+      {"sh", "-c", setup + " " NSPROBE_BINARY " exec --ns uts -- readlink /proc/self/ns/uts"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out, host_uts_ + "\n");
+}
+
+TEST_F(NegativeControl, AWrongTokenDoesNotArmIt) {
+  std::string setup = fmt::format(
+      "mount -t tmpfs guard /mnt && printf 'uts:{0}' > /mnt/g && "
+      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=/mnt/g NSPROBE_GUARD_TOKEN={0}x",
+      kToken);
+  ToolResult r = UtsOfExecAfter(setup);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
+}
+
+TEST_F(NegativeControl, AFullyArmedGuardWithholdsTheKindAndSaysSo) {
+  std::string setup = fmt::format(
+      "mount -t tmpfs guard /mnt && printf 'uts:{0}' > /mnt/g && "
+      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=/mnt/g NSPROBE_GUARD_TOKEN={0}",
+      kToken);
+  ToolResult r = UtsOfExecAfter(setup);
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  // The command ran in the uts namespace of the shell that launched it: the withheld kind.
+  EXPECT_EQ(r.out, host_uts_ + "\n") << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("NEGATIVE CONTROL: this process withholds uts namespaces"));
+}
+
+}  // namespace
+}  // namespace nsprobe
