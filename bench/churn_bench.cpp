@@ -1,0 +1,172 @@
+// Sustained create/destroy: how many namespaces of a kind per second, what the whole machine
+// spends on each (teardown runs in kworkers and RCU callbacks, not in our task), and how long
+// the kernel's deferred teardown takes to catch up once creation stops.
+#include <fmt/format.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "bench/bench_support.hpp"
+#include "runtime/syscalls.hpp"
+
+namespace nsprobe::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Children alive at once: enough to keep both CPUs busy, few enough that the backlog is the
+// kernel's, not ours.
+constexpr int kInFlight = 4;
+constexpr std::size_t kStackSize = 64 * 1024;
+
+int ExitAtOnce(void*) { return 0; }
+
+// Creates the namespace in a CLONE_VM child (no VFORK: the parent goes on) that exits at once.
+// Each slot owns a stack, reused only after its child is reaped. Retries ENOSPC (a
+// user.max_*_namespaces limit reached while teardown lags) and counts the retries.
+class Churner {
+ public:
+  explicit Churner(std::uint64_t ns_flags) : flags_(ns_flags | CLONE_VM) {
+    for (void*& s : stacks_) {
+      s = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (s == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
+    }
+  }
+  ~Churner() {
+    for (pid_t& p : pids_)
+      if (p > 0) Reap(p);
+    for (void* s : stacks_) ::munmap(s, kStackSize);
+  }
+
+  // One more namespace; returns 0 or the errno that stopped it.
+  int CreateOne() {
+    pid_t& slot = pids_[next_];
+    if (slot > 0) Reap(slot);
+    slot = -1;
+    sys::CloneRequest request{flags_, stacks_[next_], kStackSize, nullptr};
+    while (true) {
+      pid_t pid = sys::CloneWithStack(request, ExitAtOnce, nullptr, nullptr);
+      if (pid > 0) {
+        slot = pid;
+        break;
+      }
+      if (errno != ENOSPC) return errno;
+      ++enospc_retries_;
+      ::usleep(200);
+    }
+    next_ = (next_ + 1) % kInFlight;
+    return 0;
+  }
+  void ReapAll() {
+    for (pid_t& p : pids_)
+      if (p > 0) Reap(std::exchange(p, -1));
+  }
+  std::int64_t enospc_retries() const { return enospc_retries_; }
+
+ private:
+  std::uint64_t flags_;
+  std::array<void*, kInFlight> stacks_{};
+  std::array<pid_t, kInFlight> pids_{-1, -1, -1, -1};
+  int next_ = 0;
+  std::int64_t enospc_retries_ = 0;
+};
+
+// One create + exit + reap in a shared-memory child, in microseconds.
+double CreateLatencyMicros(std::uint64_t ns_flags) {
+  auto t0 = Clock::now();
+  pid_t pid = RawClone(ns_flags | CLONE_VM | CLONE_VFORK);
+  if (pid > 0) Reap(pid);
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+double IdleLatencyMicros(std::uint64_t ns_flags) {
+  std::vector<double> v;
+  for (int i = 0; i < 15; ++i) v.push_back(CreateLatencyMicros(ns_flags));
+  std::nth_element(v.begin(), v.begin() + 7, v.end());
+  return v[7];
+}
+
+// Until three creates in a row are back near the idle latency, probing every millisecond.
+// Returns seconds, or `cap` when the kernel has not caught up by then.
+double DrainSeconds(std::uint64_t ns_flags, double idle_us, double cap) {
+  const double threshold = std::max(1.5 * idle_us, idle_us + 20.0);
+  auto start = Clock::now();
+  auto first_good = start;
+  int good = 0;
+  while (std::chrono::duration<double>(Clock::now() - start).count() < cap) {
+    auto t = Clock::now();
+    if (CreateLatencyMicros(ns_flags) <= threshold) {
+      if (good++ == 0) first_good = t;
+      if (good == 3) return std::chrono::duration<double>(first_good - start).count();
+    } else {
+      good = 0;
+    }
+    ::usleep(1000);
+  }
+  return cap;
+}
+
+void BM_Churn(benchmark::State& state, Kind kind) {
+  if (std::string why = UnavailableReason({kind}); !why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  const std::uint64_t ns_flags = CloneFlag(kind);
+  const double span = Quick() ? 0.25 : 1.0;
+  const double drain_cap = Quick() ? 1.0 : 3.0;
+  const double idle_us = IdleLatencyMicros(ns_flags);
+  for (auto _ : state) {
+    Churner churner(ns_flags);
+    std::int64_t created = 0;
+    CpuJiffies cpu0 = ReadCpuJiffies();
+    auto t0 = Clock::now();
+    double elapsed = 0;
+    while (elapsed < span) {
+      if (int e = churner.CreateOne()) {
+        Fail(state, fmt::format("clone3({})", CloneFlagName(kind)), e);
+        return;
+      }
+      ++created;
+      elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    churner.ReapAll();
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    CpuJiffies cpu1 = ReadCpuJiffies();
+    double drain = DrainSeconds(ns_flags, idle_us, drain_cap);
+    CpuJiffies cpu2 = ReadCpuJiffies();
+    state.SetIterationTime(elapsed / static_cast<double>(created));
+    state.counters["ns_per_s"] = static_cast<double>(created) / elapsed;
+    state.counters["created"] = static_cast<double>(created);
+    state.counters["sys_cpu_us_per_ns"] = BusyMicros(cpu0, cpu1) / static_cast<double>(created);
+    state.counters["drain_ms"] = drain * 1e3;
+    state.counters["drain_capped"] = drain >= drain_cap ? 1 : 0;
+    state.counters["drain_cpu_ms"] = BusyMicros(cpu1, cpu2) / 1e3;
+    state.counters["idle_create_us"] = idle_us;
+    state.counters["enospc_retries"] = static_cast<double>(churner.enospc_retries());
+    state.counters["in_flight"] = kInFlight;
+  }
+}
+
+[[maybe_unused]] const bool kRegistered = [] {
+  for (const KindInfo& info : AllKinds())
+    Careful(benchmark::RegisterBenchmark(fmt::format("BM_Churn/{}", info.name).c_str(), BM_Churn,
+                                         info.kind),
+            Timing::kManual)
+        ->Iterations(1);
+  return true;
+}();
+
+}  // namespace
+}  // namespace nsprobe::bench
+
+NSPROBE_BENCH_MAIN();

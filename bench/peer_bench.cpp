@@ -1,0 +1,68 @@
+// The tools people would otherwise use, run as a user runs them: one whole command, from
+// spawn to exit status, every namespace kind and `true` inside.
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "bench/bench_support.hpp"
+#include "runtime/launch.hpp"
+
+extern char** environ;
+
+namespace nsprobe::bench {
+namespace {
+
+void BM_Peer(benchmark::State& state, std::vector<std::string> argv) {
+  std::string exe;
+  try {
+    exe = FindExecutable(argv.front());
+  } catch (const std::invalid_argument& e) {
+    // bubblewrap is not part of the build's packages; scripts/bench installs it.
+    state.SkipWithError(fmt::format("unavailable: {}", e.what()).c_str());
+    return;
+  }
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  auto run_once = [&]() -> bool {
+    pid_t pid;
+    if (int e = ::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, args.data(), environ)) {
+      Fail(state, fmt::format("posix_spawn({})", exe), e);
+      return false;
+    }
+    int st = Reap(pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      state.SkipWithError(fmt::format("failed: {} ended with status {:#x}", exe, st).c_str());
+      return false;
+    }
+    return true;
+  };
+  // One untimed try: a command this machine refuses is reported, not timed.
+  if (!run_once()) return;
+  for (auto _ : state)
+    if (!run_once()) break;
+}
+
+[[maybe_unused]] const bool kRegistered = [] {
+  Careful(benchmark::RegisterBenchmark("BM_Peer/true", BM_Peer, std::vector<std::string>{"true"}));
+  Careful(benchmark::RegisterBenchmark(
+      "BM_Peer/unshare_all_true", BM_Peer,
+      std::vector<std::string>{"unshare", "-Urmpfnuic", "--mount-proc", "true"}));
+  Careful(benchmark::RegisterBenchmark(
+      "BM_Peer/bwrap_all_true", BM_Peer,
+      std::vector<std::string>{"bwrap", "--unshare-all", "--unshare-user", "--uid", "0", "--gid",
+                               "0", "--dev-bind", "/", "/", "--proc", "/proc", "true"}));
+  Careful(benchmark::RegisterBenchmark(
+      "BM_Peer/nsprobe_exec_all_true", BM_Peer,
+      std::vector<std::string>{NSPROBE_BINARY, "exec", "--ns", "all", "--", "true"}));
+  return true;
+}();
+
+}  // namespace
+}  // namespace nsprobe::bench
+
+NSPROBE_BENCH_MAIN();
