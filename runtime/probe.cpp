@@ -88,20 +88,27 @@ ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs
   };
   const bool via_user = mode == Mode::kUnprivileged;
   auto limit_of = [&](Kind k) { return knobs.max_namespaces[static_cast<std::size_t>(k)]; };
+  const bool user_ns_disabled = knobs.user_namespace_enable &&
+                                *knobs.user_namespace_enable != "Y" &&
+                                *knobs.user_namespace_enable != "1";
   // Limits first: ENOSPC is the kernel's answer for all of them, root included.
   if (err == ENOSPC || err == EUSERS) {
     if (via_user && limit_of(Kind::kUser) == 0L)
       return set(Verdict::kPolicy, "user.max_user_namespaces=0");
     if (limit_of(kind) == 0L)
       return set(Verdict::kPolicy, fmt::format("user.max_{}_namespaces=0", Name(kind)));
-    if (via_user && knobs.user_namespace_enable && *knobs.user_namespace_enable != "Y" &&
-        *knobs.user_namespace_enable != "1")
+    if (via_user && user_ns_disabled)
       return set(Verdict::kPolicy,
                  fmt::format("user_namespace.enable={}", *knobs.user_namespace_enable));
     return set(Verdict::kPolicy,
                fmt::format("a user.max_*_namespaces limit or the nesting depth is reached ({})",
                            Errno(err)));
   }
+  // RHEL 7's boot switch makes CLONE_NEWUSER fail with EINVAL, as if CONFIG_USER_NS were off.
+  if (step == Step::kClone && err == EINVAL && (via_user || kind == Kind::kUser) &&
+      user_ns_disabled)
+    return set(Verdict::kPolicy,
+               fmt::format("user_namespace.enable={}", *knobs.user_namespace_enable));
   if (step == Step::kClone || step == Step::kTimeUnshare) {
     if (err == EINVAL)
       return set(Verdict::kUnsupported,
