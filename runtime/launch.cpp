@@ -44,6 +44,9 @@ struct ChildPlan {
   int parent_ends[2] = {-1, -1};  // the parent's pipe ends, closed first in the child
   int go_fd = -1;                 // wait for one byte here (parent-side steps), or -1
   int report_fd = -1;
+  // A shared-memory child reports here instead: the parent sleeps until it execs or exits,
+  // so the record is complete when the parent reads it, without a pipe's five system calls.
+  Report* shared_report = nullptr;
   pid_t expected_parent = 0;  // 0: not checkable (a new pid namespace hides the parent)
 
   // Set when an unprivileged creator makes the namespaces (Spec::create_as).
@@ -109,11 +112,19 @@ bool WriteAll(int fd, const void* data, std::size_t size) {
   return true;
 }
 
+void SendReportInChild(const ChildPlan& p, const Report& r) {
+  if (p.shared_report != nullptr) {
+    *p.shared_report = r;
+  } else {
+    WriteAll(p.report_fd, &r, sizeof r);
+  }
+}
+
 [[noreturn]] void FailInChild(const ChildPlan& p, Step step, int err) {
   Report r;
   r.step = static_cast<std::int32_t>(step);
   r.err = err;
-  WriteAll(p.report_fd, &r, sizeof r);
+  SendReportInChild(p, r);
   ::_exit(kSetupFailedExit);
 }
 
@@ -206,14 +217,14 @@ int ChildMain(void* arg) {
   if (p.cwd != nullptr && ::chdir(p.cwd) != 0) FailInChild(p, Step::kChdir, errno);
 
   if (p.body != nullptr) {
-    WriteAll(p.report_fd, &ready, sizeof ready);
-    ::close(p.report_fd);
+    SendReportInChild(p, ready);
+    if (p.report_fd >= 0) ::close(p.report_fd);
     return (*p.body)();
   }
   std::int64_t t0 = NowNs();
   if (int e = PrepareDescriptorsInChild(p)) FailInChild(p, Step::kDescriptors, e);
   ready.phase_ns[static_cast<int>(Phase::kExec)] = NowNs() - t0;
-  WriteAll(p.report_fd, &ready, sizeof ready);
+  SendReportInChild(p, ready);
   ::execve(p.exe, p.argv, p.envp);
   FailInChild(p, Step::kExec, errno);
 }
@@ -313,11 +324,13 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   const Spec& spec =
       withheld.Empty() ? requested : stripped.emplace(WithoutKinds(requested, withheld));
   const bool exec_mode = body == nullptr;
-  const bool creator_is_root = ::geteuid() == 0 && !spec.create_as;
-  const uid_t creator_uid = spec.create_as ? spec.create_as->uid : ::geteuid();
-  const gid_t creator_gid = spec.create_as ? spec.create_as->gid : ::getegid();
   const bool new_user = spec.kinds.Has(Kind::kUser);
-  const bool maps_from_parent = new_user && spec.HasIdMaps() && creator_is_root;
+  // Only id maps depend on who creates; asked only then, three system calls fewer otherwise.
+  const bool needs_maps = new_user && spec.HasIdMaps();
+  const bool creator_is_root = needs_maps && ::geteuid() == 0 && !spec.create_as;
+  const uid_t creator_uid = !needs_maps ? 0 : spec.create_as ? spec.create_as->uid : ::geteuid();
+  const gid_t creator_gid = !needs_maps ? 0 : spec.create_as ? spec.create_as->gid : ::getegid();
+  const bool maps_from_parent = needs_maps && creator_is_root;
   const bool has_time = spec.kinds.Has(Kind::kTime);
 
   join::Plan join_plan;
@@ -357,13 +370,16 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
     maps = user::PlanMaps(spec, creator_uid, creator_gid, creator_is_root);
   std::string offsets = time::OffsetsText(spec);
 
-  Pipe report = Pipe::Make();
+  Pipe report;
+  Report shared_report;
+  shared_report.step = -1;  // still -1 after the clone: the child died before reporting
+  if (!shared) report = Pipe::Make();
   Pipe go;
   if (maps_from_parent) go = Pipe::Make();
   // The report pipe must survive the descriptors the command asks for.
   for (const auto& [src, dst] : spec.fds) {
     (void)src;
-    if (dst == report.write.Get()) {
+    if (report.write && dst == report.write.Get()) {
       int moved = ::fcntl(report.write.Get(), F_DUPFD_CLOEXEC, 1024);
       if (moved < 0) throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD)");
       report.write.Reset(moved);
@@ -375,6 +391,7 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.parent_ends[1] = go.write.Get();
   plan.go_fd = go.read.Get();
   plan.report_fd = report.write.Get();
+  if (shared) plan.shared_report = &shared_report;
   plan.expected_parent = spec.kinds.Has(Kind::kPid) ? 0 : ::getpid();
   plan.join_pidfd = join_plan.pidfd.Get();
   plan.join_flags = join_plan.pidfd_flags;
@@ -414,7 +431,9 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.envp = environ;
   plan.body = body;
 
-  std::uint64_t flags = (spec.kinds.CloneFlags() & ~CloneFlag(Kind::kTime)) | CLONE_PIDFD;
+  std::uint64_t flags = spec.kinds.CloneFlags() & ~CloneFlag(Kind::kTime);
+  // A shared-memory body has exited when the clone returns: a pidfd would only be closed.
+  if (!(shared && !exec_mode)) flags |= CLONE_PIDFD;
   if (shared) flags |= CLONE_VM | CLONE_VFORK;
   int pidfd = -1;
   pid_t pid = -1;
@@ -455,12 +474,19 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
     go.write.Reset();
   }
   Report r;
-  if (!ReadReport(report.read.Get(), r)) {
+  if (shared) {
+    r = shared_report;
+    if (r.step < 0) {
+      ExitStatus st = child.Wait();
+      throw std::runtime_error(
+          fmt::format("child ended during setup without a report ({})", st.Describe()));
+    }
+  } else if (!ReadReport(report.read.Get(), r)) {
     ExitStatus st = child.Wait();
     throw std::runtime_error(
         fmt::format("child ended during setup without a report ({})", st.Describe()));
   }
-  if (r.err == 0 && exec_mode) {
+  if (r.err == 0 && exec_mode && !shared) {
     Report after;
     if (ReadReport(report.read.Get(), after)) r = after;  // EOF: execve succeeded
   }
