@@ -29,6 +29,10 @@ int Main(int argc, char** argv) {
   nsprobe::cli::AddEnter(app, commands);
   nsprobe::cli::AddProbe(app, commands);
   nsprobe::cli::AddFingerprint(app, commands);
+  nsprobe::cli::AddRun(app, commands);
+  nsprobe::cli::AddReport(app, commands);
+  nsprobe::cli::AddCompare(app, commands);
+  nsprobe::cli::AddHistory(app, commands);
   try {
     app.parse(parsed_argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -39,8 +43,10 @@ int Main(int argc, char** argv) {
     std::string msg = e.what();
     if (parsed_argc > 1 && argv[1][0] != '-' &&
         app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
-      msg = fmt::format("unknown subcommand '{}': use one of exec, enter, probe, fingerprint",
-                        argv[1]);
+      msg = fmt::format(
+          "unknown subcommand '{}': use one of exec, enter, probe, fingerprint, run, report, "
+          "compare, history",
+          argv[1]);
     } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !had_dashes) {
       msg = fmt::format("{}: put '--' before the command, e.g. nsprobe exec --ns net -- ip -o link",
                         msg);

@@ -12,7 +12,11 @@ NSPROBE_PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libfmt-dev
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev
   iproute2 procps util-linux
+  libxml2-utils
+  libyaml-cpp-dev cpio
 )
+# What scripts/matrix adds: QEMU to boot other kernels, objcopy to strip what goes in the guest.
+NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
 
 nsprobe_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -1,0 +1,259 @@
+// `nsprobe run`: runs every suite binary next to nsprobe, writes the record and its renderings
+// into one directory, and prints the verdict table.
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "ci/atomic_files.hpp"
+#include "ci/cli.hpp"
+#include "ci/gbench.hpp"
+#include "ci/probe_json.hpp"
+#include "ci/render.hpp"
+#include "ci/suite_runner.hpp"
+#include "runtime/fingerprint.hpp"
+#include "runtime/probe.hpp"
+
+namespace nsprobe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using record::Record;
+
+struct RunOptions {
+  std::string out, filter, kinds, bench, suites_dir;
+  int repeat = 1;
+  bool shuffle = false;
+  unsigned seed = 0;
+  double timeout = 300;
+};
+
+std::string UtcNow(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+// results/<date>-<host>-<kernel>, under $NSPROBE_RESULTS when set (scripts/run points it
+// at the repository's results/ so the place does not depend on the working directory).
+std::string DefaultOutDir() {
+  utsname u{};
+  ::uname(&u);
+  const char* base = std::getenv("NSPROBE_RESULTS");
+  return fmt::format("{}/{}-{}-{}", base != nullptr && *base != '\0' ? base : "results",
+                     UtcNow("%Y%m%d-%H%M%S"), u.nodename, u.release);
+}
+
+std::string SelfDir() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : self.parent_path().string();
+}
+
+// A temporary directory for the binaries' JSON and console files, removed on every exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "nsprobe-run-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      throw std::system_error(errno, std::generic_category(), "mkdtemp(" + tmpl + ")");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The progress line: rewritten in place on a terminal, one plain line per binary otherwise.
+class ProgressLine {
+ public:
+  ProgressLine() : live_(::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr) {}
+  void Update(int bins_done, int bins, int cases_done, int cases, const std::string& current) {
+    if (!live_) return;
+    std::string line = fmt::format("[{}/{} binaries, {}/{} cases] {}", bins_done, bins, cases_done,
+                                   cases, current);
+    if (line.size() > 110) line = line.substr(0, 107) + "...";
+    fmt::print(stderr, "\r\033[K{}", line);
+    std::fflush(stderr);
+  }
+  void Finished(const record::Binary& b, const std::vector<record::Case>& cases) {
+    if (live_) fmt::print(stderr, "\r\033[K");
+    record::Totals t;
+    for (const record::Case& c : cases) t.Add(c.verdict);
+    fmt::print(stderr, "{:<18} {:>4} cases: {} pass, {} fail, {} skip, {} error ({:.1f} s){}\n",
+               b.name, t.All(), t.pass, t.fail, t.skip, t.error, b.duration_s,
+               b.ok ? "" : "  [" + b.status + "]");
+  }
+
+ private:
+  bool live_;
+};
+
+std::vector<record::SuiteBinary> SelectSuites(const RunOptions& o) {
+  std::vector<record::SuiteBinary> all = record::FindSuites(o.suites_dir, NSPROBE_SOURCE_DIR);
+  if (all.empty())
+    throw UsageError(fmt::format(
+        "{}: no suite binaries (*_test) here; build them first (scripts/test, or ninja)",
+        o.suites_dir));
+  if (o.kinds.empty() || o.kinds == "all") return all;
+  std::set<std::string> wanted;
+  for (std::size_t start = 0; start <= o.kinds.size();) {
+    std::size_t end = o.kinds.find(',', start);
+    std::string name = o.kinds.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (!name.empty()) wanted.insert(name);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  std::vector<record::SuiteBinary> chosen;
+  std::set<std::string> known;
+  for (const auto& b : all) {
+    known.insert(b.label);
+    known.insert(b.suite);
+    if (wanted.contains(b.label) || wanted.contains(b.suite)) chosen.push_back(b);
+  }
+  for (const std::string& w : wanted)
+    if (!known.contains(w))
+      throw UsageError(fmt::format("--kinds: no suite binary for '{}' in {}; there are: {}", w,
+                                   o.suites_dir, fmt::join(known, ", ")));
+  return chosen;
+}
+
+int Run(const RunOptions& o_in) {
+  RunOptions o = o_in;
+  if (o.suites_dir.empty()) o.suites_dir = SelfDir();
+  if (o.out.empty()) o.out = DefaultOutDir();
+  if (o.seed == 0) o.seed = std::random_device{}() % 99999 + 1;  // gtest takes 1..99999
+  std::vector<record::SuiteBinary> suites = SelectSuites(o);
+  // Bad input is refused before anything runs: the bench file and the output directory.
+  std::optional<record::BenchFile> bench;
+  if (!o.bench.empty()) bench = record::LoadGbench(o.bench);
+  record::PrepareOutputDir(o.out);
+
+  Record rec;
+  rec.created = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  rec.nsprobe_version = NSPROBE_VERSION;
+  rec.fingerprint = TakeFingerprint();
+  rec.probe = nlohmann::ordered_json::parse(ToJson(Probe()).dump());
+  rec.options = {{"filter", o.filter},
+                 {"kinds", o.kinds.empty() ? "all" : o.kinds},
+                 {"repeat", o.repeat},
+                 {"shuffle", o.shuffle},
+                 {"seed", o.shuffle ? o.seed : 0},
+                 {"timeout_s", o.timeout},
+                 {"suites_dir", o.suites_dir},
+                 {"bench", o.bench}};
+  if (bench) {
+    rec.bench_context = bench->context;
+    rec.benchmarks = bench->benchmarks;
+  }
+  if (o.shuffle) std::shuffle(suites.begin(), suites.end(), std::mt19937(o.seed));
+
+  TempDir tmp;
+  record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path()};
+  ProgressLine progress;
+  // List first, so the progress line knows the total and a crash can name the lost cases.
+  std::vector<std::vector<std::string>> listed;
+  int total_cases = 0;
+  for (const auto& s : suites) {
+    try {
+      listed.push_back(record::ListCases(s, so));
+    } catch (const std::exception& e) {
+      listed.push_back({});
+      rec.binaries.push_back({s.name, s.label, e.what(), false, 0, 1, {}});
+      rec.cases.push_back({s.suite,
+                           s.label,
+                           "(listing)",
+                           "",
+                           record::Verdict::kError,
+                           "",
+                           record::ValidUtf8(e.what()),
+                           {},
+                           0});
+    }
+    total_cases += static_cast<int>(listed.back().size()) * o.repeat;
+  }
+  int cases_done = 0;
+  for (std::size_t i = 0; i < suites.size(); ++i) {
+    if (listed[i].empty()) continue;  // filtered out, or could not be listed
+    std::vector<record::SuiteRun> runs;
+    for (int r = 0; r < o.repeat; ++r) {
+      runs.push_back(
+          record::RunSuite(suites[i], so, listed[i], [&](int finished, const std::string& running) {
+            progress.Update(static_cast<int>(i), static_cast<int>(suites.size()),
+                            cases_done + finished, total_cases,
+                            suites[i].name + (running.empty() ? "" : ": " + running));
+          }));
+      cases_done += static_cast<int>(listed[i].size());
+    }
+    record::SuiteRun run = record::MergeRepeats(std::move(runs));
+    progress.Finished(run.binary, run.cases);
+    rec.binaries.push_back(run.binary);
+    rec.cases.insert(rec.cases.end(), run.cases.begin(), run.cases.end());
+  }
+  if (rec.cases.empty())
+    throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
+
+  record::FileSet files(o.out);
+  files.Add("record.json", record::ToJson(rec).dump(
+                               2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                               "\n");
+  files.Add("junit.xml", record::RenderJunit(rec));
+  files.Add("results.ktap", record::RenderKtap(rec));
+  files.Add("summary.md", record::RenderMarkdown(rec));
+  files.Add("report.html", record::RenderHtml(rec));
+  files.Commit();
+
+  fmt::print("\n{}\n", record::RenderText(rec));
+  fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
+  record::Totals t = rec.CountTotals();
+  return t.fail + t.error > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void AddRun(CLI::App& root, std::vector<Command>& commands) {
+  auto* app = root.add_subcommand(
+      "run", "Run the conformance suites and write a record, JUnit, KTAP, Markdown and HTML");
+  app->footer("Exit status: 0 nothing failed, 1 a case failed, 2 bad usage.");
+  auto o = std::make_shared<RunOptions>();
+  app->add_option("--out", o->out,
+                  "Output directory (default $NSPROBE_RESULTS or results, then "
+                  "<date>-<host>-<kernel>)");
+  app->add_option("--filter", o->filter, "GoogleTest filter, e.g. '*Pid*:-*Slow*'");
+  app->add_option("--kinds", o->kinds,
+                  "Only these suites: a comma list of kind labels (pid,net,runtime,...)");
+  app->add_option("--repeat", o->repeat, "Run each binary N times; a case fails if any run did")
+      ->check(CLI::PositiveNumber);
+  app->add_flag("--shuffle", o->shuffle, "Shuffle binaries and cases (the seed is recorded)");
+  app->add_option("--seed", o->seed, "Seed for --shuffle (1..99999)")->check(CLI::Range(1, 99999));
+  app->add_option("--timeout", o->timeout, "Kill a suite binary after this many seconds")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--bench", o->bench, "Attach a Google Benchmark JSON file to the record");
+  app->add_option("--suites", o->suites_dir,
+                  "Directory of the *_test binaries (default: nsprobe's)");
+  commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {
+                        if (dashes || !after.empty())
+                          throw UsageError("run takes no command after '--'");
+                        return Run(*o);
+                      }});
+}
+
+}  // namespace nsprobe::cli

@@ -1,0 +1,77 @@
+#include "ci/gbench.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "ci/cli.hpp"
+
+namespace nsprobe::record {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+double NanosecondsPer(const std::string& unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 0;
+}
+
+}  // namespace
+
+bool LooksLikeGbench(const Json& json) {
+  return json.is_object() && json.contains("benchmarks") && json["benchmarks"].is_array() &&
+         json.contains("context") && json["context"].is_object();
+}
+
+BenchFile ParseGbench(const Json& json, const std::string& source) {
+  if (!LooksLikeGbench(json))
+    throw cli::UsageError(fmt::format(
+        "{}: not Google Benchmark JSON (needs a \"context\" object and a \"benchmarks\" array; "
+        "write it with --benchmark_out=FILE --benchmark_out_format=json)",
+        source));
+  BenchFile out;
+  out.context = json["context"];
+  std::map<std::string, std::size_t> index;  // run_name -> position in out.benchmarks
+  std::map<std::string, double> medians;     // run_name -> its median aggregate, in ns
+  const Json& entries = json["benchmarks"];
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Json& e = entries[i];
+    auto bad = [&](std::string_view what) {
+      return cli::UsageError(
+          fmt::format("{}: not Google Benchmark JSON: benchmarks[{}] {}", source, i, what));
+    };
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
+      throw bad("has no \"name\"");
+    if (e.value("error_occurred", false)) continue;  // SkipWithError: no time to compare
+    if (!e.contains("real_time") || !e["real_time"].is_number() || !e.contains("cpu_time") ||
+        !e["cpu_time"].is_number())
+      throw bad("has no numeric real_time/cpu_time");
+    double scale = NanosecondsPer(e.value("time_unit", std::string("ns")));
+    if (scale == 0) throw bad("has an unknown time_unit");
+    std::string run = e.value("run_name", e["name"].get<std::string>());
+    std::string type = e.value("run_type", std::string("iteration"));
+    double real = e["real_time"].get<double>() * scale, cpu = e["cpu_time"].get<double>() * scale;
+    if (type == "aggregate") {
+      if (e.value("aggregate_name", std::string()) == "median") medians[run] = real;
+      continue;
+    }
+    auto [it, fresh] = index.try_emplace(run, out.benchmarks.size());
+    if (fresh) out.benchmarks.push_back(Benchmark{run, {}, {}, false});
+    out.benchmarks[it->second].real_ns.push_back(real);
+    out.benchmarks[it->second].cpu_ns.push_back(cpu);
+  }
+  // --benchmark_report_aggregates_only leaves only the median: keep it, marked, so it is
+  // shown but never rank-tested.
+  for (const auto& [run, median] : medians)
+    if (!index.contains(run)) out.benchmarks.push_back(Benchmark{run, {median}, {median}, true});
+  if (out.benchmarks.empty())
+    throw cli::UsageError(fmt::format("{}: Google Benchmark JSON without a single result", source));
+  return out;
+}
+
+BenchFile LoadGbench(const std::string& path) { return ParseGbench(ReadJsonFile(path), path); }
+
+}  // namespace nsprobe::record

@@ -1,0 +1,101 @@
+// summary.md for $GITHUB_STEP_SUMMARY (GitHub Flavored Markdown, at most 1 MiB per step):
+// totals and the per-kind table always fit; failure details and case lists are cut to a
+// budget, with a pointer to report.html for the rest.
+#include <fmt/format.h>
+
+#include "ci/render.hpp"
+
+namespace nsprobe::record {
+namespace {
+
+// Well under GitHub's 1024 KiB so other steps of the job still have room.
+constexpr std::size_t kBudget = 512 * 1024;
+constexpr std::size_t kMaxFailureText = 4000;
+
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
+}
+
+// A fenced block whose fence is longer than any backtick run inside it.
+std::string Fenced(std::string_view text) {
+  std::size_t longest = 0, run = 0;
+  for (char ch : text) {
+    run = ch == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+  return fmt::format("{}\n{}\n{}\n", fence, text, fence);
+}
+
+}  // namespace
+
+std::string RenderMarkdown(const Record& record) {
+  Totals t = record.CountTotals();
+  std::string out =
+      fmt::format("## {} nsprobe: {} passed, {} failed, {} skipped, {} errors\n\n{} · {}\n\n",
+                  t.fail + t.error == 0 ? "✅" : "❌", t.pass, t.fail, t.skip, t.error,
+                  MachineLine(record), record.created);
+  out += "| kind | pass | fail | skip | error |\n|---|---:|---:|---:|---:|\n";
+  for (const KindTotals& k : TotalsByKind(record))
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", Cell(k.label), k.totals.pass, k.totals.fail,
+                       k.totals.skip, k.totals.error);
+  out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail, t.skip,
+                     t.error);
+
+  std::size_t left_out = 0;
+  if (t.fail + t.error > 0) out += "\n### Failures\n\n";
+  for (const Case& c : record.cases) {
+    if (c.verdict != Verdict::kFail && c.verdict != Verdict::kError) continue;
+    std::string text;
+    for (const std::string& f : c.failures) text += f + "\n";
+    if (!c.reason.empty()) text += c.reason + "\n";
+    if (text.size() > kMaxFailureText) text = text.substr(0, kMaxFailureText) + "\n[cut]";
+    std::string entry = fmt::format(
+        "<details><summary>{} <b>{}</b>: <code>{}</code> — {}</summary>\n\n{}\n"
+        "</details>\n\n",
+        c.verdict == Verdict::kFail ? "❌" : "⚠️", XmlEscape(c.suite), XmlEscape(c.name),
+        XmlEscape(Headline(c)), Fenced(text));
+    if (out.size() + entry.size() > kBudget) {
+      ++left_out;
+      continue;
+    }
+    out += entry;
+  }
+  std::vector<SkipGroup> skips = GroupSkips(record);
+  if (!skips.empty())
+    out += "\n### Skip reasons\n\n| cases | category | reason |\n|---:|---|---|\n";
+  for (const SkipGroup& g : skips)
+    out += fmt::format("| {} | {} | {} |\n", g.cases.size(), Cell(g.category), Cell(g.reason));
+  if (!record.benchmarks.empty()) {
+    out +=
+        "\n### Benchmarks\n\n| benchmark | median | min | max | reps "
+        "|\n|---|---:|---:|---:|---:|\n";
+    for (const Benchmark& b : record.benchmarks) {
+      std::string row =
+          fmt::format("| `{}` | {} | {} | {} | {} |\n", Cell(b.name), FormatNs(b.Median()),
+                      FormatNs(b.Min()), FormatNs(b.Max()), b.real_ns.size());
+      if (out.size() + row.size() > kBudget) {
+        ++left_out;
+        continue;
+      }
+      out += row;
+    }
+  }
+  if (left_out > 0)
+    out += fmt::format(
+        "\n_{} more entries left out to stay under GitHub's summary limit; see "
+        "report.html._\n",
+        left_out);
+  return out;
+}
+
+}  // namespace nsprobe::record

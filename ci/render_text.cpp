@@ -1,0 +1,34 @@
+// The terminal summary `nsprobe run` and `nsprobe report --format text` print.
+#include <fmt/format.h>
+
+#include "ci/render.hpp"
+
+namespace nsprobe::record {
+
+std::string RenderText(const Record& record) {
+  std::string out =
+      fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "kind", "pass", "fail", "skip", "error");
+  for (const KindTotals& k : TotalsByKind(record))
+    out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", k.label, k.totals.pass, k.totals.fail,
+                       k.totals.skip, k.totals.error);
+  Totals t = record.CountTotals();
+  out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "total", t.pass, t.fail, t.skip, t.error);
+  bool header = false;
+  for (const Case& c : record.cases) {
+    if (c.verdict != Verdict::kFail && c.verdict != Verdict::kError) continue;
+    if (!header) out += "\nFailing cases:\n";
+    header = true;
+    out += fmt::format("  {} {}: {}\n    {}\n", c.verdict == Verdict::kFail ? "FAIL " : "ERROR",
+                       c.suite, c.name, Headline(c));
+  }
+  std::vector<SkipGroup> skips = GroupSkips(record);
+  if (!skips.empty()) out += "\nSkip reasons:\n";
+  for (const SkipGroup& g : skips)
+    out += fmt::format("  {:>4} × {}\n", g.cases.size(),
+                       g.reason.empty() ? "(no reason given)" : g.reason);
+  for (const Binary& b : record.binaries)
+    if (!b.ok) out += fmt::format("\n{} did not end cleanly: {}\n", b.name, b.status);
+  return out;
+}
+
+}  // namespace nsprobe::record

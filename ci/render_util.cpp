@@ -1,0 +1,146 @@
+// Helpers shared by the record renderers.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ci/render.hpp"
+
+namespace nsprobe::record {
+namespace {
+
+// Dots join components; anything outside [A-Za-z0-9_-] becomes '_'.
+std::string DottedPath(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                ch == '_' || ch == '-';
+    out += keep ? ch : (ch == '.' || ch == '/') ? '.' : '_';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<KindTotals> TotalsByKind(const Record& record) {
+  std::vector<KindTotals> rows;
+  for (const Case& c : record.cases) {
+    auto it = std::find_if(rows.begin(), rows.end(),
+                           [&](const KindTotals& r) { return r.label == c.label; });
+    if (it == rows.end()) it = rows.insert(rows.end(), KindTotals{c.label, {}});
+    it->totals.Add(c.verdict);
+  }
+  return rows;
+}
+
+std::vector<SkipGroup> GroupSkips(const Record& record) {
+  std::vector<SkipGroup> groups;
+  for (const Case& c : record.cases) {
+    if (c.verdict != Verdict::kSkip) continue;
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const SkipGroup& g) { return g.reason == c.reason; });
+    if (it == groups.end())
+      it = groups.insert(groups.end(), SkipGroup{c.skip_category, c.reason, {}});
+    it->cases.push_back(&c);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const SkipGroup& a, const SkipGroup& b) {
+    return a.cases.size() > b.cases.size();
+  });
+  return groups;
+}
+
+std::vector<std::string> CasePaths(const Record& record) {
+  std::vector<std::string> paths;
+  std::set<std::string> seen;
+  for (const Case& c : record.cases) {
+    std::string path = DottedPath(fmt::format("nsprobe.{}.{}", c.suite, c.name));
+    std::string unique = path;
+    for (int n = 2; !seen.insert(unique).second; ++n) unique = fmt::format("{}_{}", path, n);
+    paths.push_back(unique);
+  }
+  return paths;
+}
+
+std::string BenchPath(const Benchmark& benchmark) {
+  return DottedPath("nsprobe.bench." + benchmark.name);
+}
+
+std::string Headline(const Case& c) {
+  std::string text = !c.failures.empty() ? c.failures.front() : c.reason;
+  // gtest messages start with "file:line\n"; the line after it says what went wrong.
+  std::size_t nl = text.find('\n');
+  if (nl != std::string::npos && text.substr(0, nl).find(' ') == std::string::npos &&
+      nl + 1 < text.size())
+    text = text.substr(nl + 1);
+  text = text.substr(0, text.find('\n'));
+  if (text.size() > 160) text = text.substr(0, 157) + "...";
+  return text;
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') break;
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string FormatNs(double ns) {
+  if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
+  if (ns < 1e6) return fmt::format("{:.2f} µs", ns / 1e3);
+  if (ns < 1e9) return fmt::format("{:.2f} ms", ns / 1e6);
+  return fmt::format("{:.2f} s", ns / 1e9);
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto b = static_cast<unsigned char>(text[i]);
+    std::size_t len = b < 0x80         ? 1
+                      : (b >> 5) == 6  ? 2
+                      : (b >> 4) == 14 ? 3
+                      : (b >> 3) == 30 ? 4
+                                       : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (std::size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 2;
+    if (ok) {
+      out.append(text.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string MachineLine(const Record& record) {
+  return fmt::format("kernel {} · {} · {} · {} CPUs · host {}", record.Fact("kernel.release"),
+                     record.Fact("distro"), record.Fact("arch"), record.Fact("cpu.count"),
+                     record.Fact("host"));
+}
+
+}  // namespace nsprobe::record

@@ -1,0 +1,52 @@
+// Runs GoogleTest suite binaries as child processes with a timeout and turns what they
+// report into record cases.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ci/record.hpp"
+
+namespace nsprobe::record {
+
+struct SuiteBinary {
+  std::string path;   // absolute
+  std::string name;   // "pid_test"
+  std::string suite;  // "pid"
+  std::string label;  // "pid", or "runtime" for the runtime's own tests
+};
+
+// Every executable *_test in `bin_dir`, sorted by name. A binary built from
+// suites/runtime/ (looked up under `source_dir`, when it exists) gets the label "runtime".
+std::vector<SuiteBinary> FindSuites(const std::string& bin_dir, const std::string& source_dir);
+
+struct SuiteOptions {
+  std::string filter;    // --gtest_filter, empty for all
+  bool shuffle = false;  // --gtest_shuffle with `seed`
+  unsigned seed = 1;
+  double timeout_s = 300;
+  std::string work_dir;  // where the binary's JSON and console output go
+};
+
+// The cases the binary would run under `options.filter`. Throws std::runtime_error with the
+// binary's own words when it cannot list them.
+std::vector<std::string> ListCases(const SuiteBinary& binary, const SuiteOptions& options);
+
+struct SuiteRun {
+  Binary binary;
+  std::vector<Case> cases;
+};
+
+// Runs the binary once. `listed` are the cases it is expected to report: any it does not
+// (a crash, a timeout) become errors that say how the binary ended. `progress` is called
+// with the number of cases finished so far, about twice a second.
+SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
+                  const std::vector<std::string>& listed,
+                  const std::function<void(int finished, const std::string& running)>& progress);
+
+// Folds repeated runs of one binary into one: a case fails when any run failed (messages
+// tagged with the run), and its duration is the mean.
+SuiteRun MergeRepeats(std::vector<SuiteRun> runs);
+
+}  // namespace nsprobe::record
