@@ -42,6 +42,10 @@ std::map<std::string, std::string> PerformanceFacts(const Record& r) {
   for (const auto& [k, v] : r.fingerprint)
     if (IsPerformanceKey(k)) facts[k] = v;
   const auto& ctx = r.bench_context;
+  // scripts/bench stamps the fingerprint's own keys into the context.
+  for (auto it = ctx.begin(); it != ctx.end(); ++it)
+    if (it.value().is_string() && IsPerformanceKey(it.key()) && !facts.contains(it.key()))
+      facts[it.key()] = it.value().get<std::string>();
   auto take = [&](const char* from, const char* key) {
     if (ctx.contains(from) && !facts.contains(key))
       facts[key] = ctx[from].is_string() ? ctx[from].get<std::string>() : ctx[from].dump();
@@ -193,7 +197,10 @@ Comparison Compare(std::vector<Input> inputs, const CompareOptions& options) {
     if (!common_case && deltas.empty())
       throw cli::UsageError(
           fmt::format("{} and {}: no case and no benchmark in common", base.path, other.path));
-    cmp.changes.push_back(CompareCases(base.record, other.record));
+    // Against benchmarks alone there is no conformance to compare: every case would look new.
+    bool both_have_cases = !base.record.cases.empty() && !other.record.cases.empty();
+    cmp.changes.push_back(both_have_cases ? CompareCases(base.record, other.record)
+                                          : std::vector<CaseChange>{});
     std::vector<std::string> w = BenchWarnings(base, other, deltas);
     cmp.warnings.insert(cmp.warnings.end(), w.begin(), w.end());
     cmp.bench.push_back(std::move(deltas));

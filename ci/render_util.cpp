@@ -67,14 +67,21 @@ std::string BenchPath(const Benchmark& benchmark) {
 
 std::string Headline(const Case& c) {
   std::string text = !c.failures.empty() ? c.failures.front() : c.reason;
-  // gtest messages start with "file:line\n"; the line after it says what went wrong.
+  // gtest messages start with "file:line\n"; what went wrong, with the values seen, spans the
+  // lines after it: join them with single spaces.
   std::size_t nl = text.find('\n');
   if (nl != std::string::npos && text.substr(0, nl).find(' ') == std::string::npos &&
       nl + 1 < text.size())
     text = text.substr(nl + 1);
-  text = text.substr(0, text.find('\n'));
-  if (text.size() > 160) text = text.substr(0, 157) + "...";
-  return text;
+  std::string line;
+  for (char ch : text) {
+    bool space = ch == '\n' || ch == ' ' || ch == '\t';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : ch;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.size() > 160) line = line.substr(0, 157) + "...";
+  return line;
 }
 
 std::string XmlEscape(std::string_view text) {

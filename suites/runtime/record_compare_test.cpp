@@ -81,6 +81,18 @@ TEST_F(RecordCompare, FewRepetitionsAndOtherMachinesAreWarnedAbout) {
   EXPECT_THAT(r.out, HasSubstr("cpu.count (2 vs 64)"));
 }
 
+TEST_F(RecordCompare, BenchmarksAloneMakeNoCaseNew) {
+  // A raw benchmark file has no cases: a record's failing case is not "newly failing" against
+  // it, only its benchmarks are compared.
+  Record rec = SampleRecord();
+  rec.benchmarks = {{"BM_CreateNamespace/uts/real_time", Noisy(2000, 9, 0.3), {}, false}};
+  std::string bench = WriteBench("a.json", 0.0);
+  ToolResult r = Nsprobe({"compare", bench, WriteRecord("rec.json", rec)});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.out, Not(HasSubstr("newly failing")));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("uts/real_time [^\n]*no significant change"));
+}
+
 TEST_F(RecordCompare, NewFailureFailsAndChangesAreListed) {
   Record base = SampleRecord();
   Record next = base;
