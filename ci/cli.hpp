@@ -36,6 +36,8 @@ void AddRun(CLI::App& root, std::vector<Command>& commands);
 void AddReport(CLI::App& root, std::vector<Command>& commands);
 void AddCompare(CLI::App& root, std::vector<Command>& commands);
 void AddHistory(CLI::App& root, std::vector<Command>& commands);
+// The kernel matrix: the suites on the host and on other kernels under QEMU (ci/matrix/).
+void AddMatrix(CLI::App& root, std::vector<Command>& commands);
 
 // The exit status a shell would give for a command's end: its code, or 128 + signal.
 int ShellStatus(const ExitStatus& status);

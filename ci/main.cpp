@@ -33,6 +33,7 @@ int Main(int argc, char** argv) {
   nsprobe::cli::AddReport(app, commands);
   nsprobe::cli::AddCompare(app, commands);
   nsprobe::cli::AddHistory(app, commands);
+  nsprobe::cli::AddMatrix(app, commands);
   try {
     app.parse(parsed_argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,156 @@
+#include "ci/matrix/guest_image.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "ci/matrix/process.hpp"
+#include "runtime/fd.hpp"
+
+namespace nsprobe::matrix {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FindOnPath(const std::string& name) {
+  for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
+    fs::path p = fs::path(dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return fs::canonical(p).string();
+  }
+  return "";
+}
+
+// Adds `path` (a dynamic executable on the host) and every library it needs, each at the
+// path ldd names, the contents being the file the symlinks lead to.
+void AddWithLibraries(Userland& u, const std::string& guest_path, const std::string& source,
+                      std::set<std::string>& libs_seen) {
+  u.image.File(guest_path, source, 0755);
+  ++u.binaries;
+  std::string out;
+  try {
+    out = Capture({"ldd", source});
+  } catch (const std::runtime_error& e) {
+    // ldd refuses static executables ("not a dynamic executable"): nothing to add.
+    if (std::string(e.what()).find("not a dynamic executable") != std::string::npos) return;
+    throw;
+  }
+  for (const std::string& lib : ParseLdd(out)) {
+    if (!libs_seen.insert(lib).second) continue;
+    u.image.File(lib, fs::canonical(lib).string(), 0755);
+    ++u.libraries;
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& HostTools() {
+  static const std::vector<std::string> kTools = {
+      "ip", "ipcs", "ps", "hostname", "id", "setpriv", "unshare", "nsenter", "lsns", "findmnt"};
+  return kTools;
+}
+
+const std::vector<std::string>& WantedModules() {
+  static const std::vector<std::string> kModules = {"veth", "dummy", "overlay"};
+  return kModules;
+}
+
+Userland StageUserland(const StageOptions& o) {
+  Userland u;
+  fs::create_directories(o.staging);
+  std::set<std::string> libs;
+  u.image.File("/bin/busybox", o.busybox, 0755);
+  for (const char* dir : {"/proc", "/sys", "/dev", "/tmp", "/run", "/root", "/etc"})
+    u.image.Dir(dir, 0755);
+  u.image.Dir("/tmp", 01777);
+  // The kernel opens /dev/console for init's stdio before devtmpfs is mounted.
+  u.image.CharDev("/dev/console", 5, 1);
+  u.image.Data(
+      "/etc/passwd",
+      "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+  u.image.Data("/etc/group", "root:x:0:\nnogroup:x:65534:\n");
+  u.image.Data("/etc/os-release",
+               "PRETTY_NAME=\"nsprobe matrix guest (busybox initramfs)\"\nID=nsprobe-guest\n");
+
+  fs::path bin = fs::absolute(o.bin_dir);
+  if (!fs::exists(bin / "nsprobe"))
+    throw std::runtime_error(fmt::format("{}: no nsprobe binary; build first", bin.string()));
+  // The suites call their build's nsprobe; the guest runs them with this one (the same file
+  // unless --suites points at another build).
+  std::vector<fs::path> wanted = {bin / "nsprobe"};
+  if (!o.self.empty() && fs::path(o.self) != bin / "nsprobe") wanted.push_back(o.self);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(bin, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.ends_with("_test") || (o.bench && name.ends_with("_bench")))
+      wanted.push_back(e.path());
+  }
+  std::sort(wanted.begin(), wanted.end());
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const fs::path& p = wanted[i];
+    // Debug info is most of a RelWithDebInfo binary and the guest never reads it.
+    fs::path stripped = fs::path(o.staging) / fmt::format("{}-{}", i, p.filename().string());
+    Ran ran = RunLogged({"objcopy", "--strip-debug", p.string(), stripped.string()}, o.log, 120);
+    if (!ran.status.Success())
+      throw std::runtime_error(fmt::format("objcopy --strip-debug {}: {} (see {})", p.string(),
+                                           ran.status.Describe(), o.log));
+    AddWithLibraries(u, p.string(), stripped.string(), libs);
+    if (p.filename().string().ends_with("_bench")) u.benches.push_back(p.string());
+  }
+  u.nsprobe = o.self.empty() ? (bin / "nsprobe").string() : o.self;
+  u.suites_dir = bin.string();
+  for (const std::string& tool : HostTools()) {
+    std::string path = FindOnPath(tool);
+    if (path.empty()) continue;  // the suites say what they miss
+    // Merged /usr: the canonical path is under /usr, which PATH searches before busybox's /bin.
+    AddWithLibraries(u, path, path, libs);
+  }
+  // nsprobe run labels a suite "runtime" when its source is in suites/runtime/: mirror the
+  // file names so the guest's records label cases as the host's do.
+  fs::path runtime_sources = fs::path(o.source_dir) / "suites" / "runtime";
+  for (const auto& e : fs::directory_iterator(runtime_sources, ec))
+    if (e.path().extension() == ".cpp") u.image.Data(e.path().string(), "", 0644);
+  return u;
+}
+
+std::vector<std::string> AddKernel(Image& image, const GuestKernel& kernel,
+                                   const std::string& busybox, const std::string& log) {
+  std::vector<std::string> names;
+  fs::path mods = kernel.modules_dir;
+  if (fs::is_directory(mods)) {
+    fs::path dep = mods / "modules.dep";
+    fs::path root = mods.parent_path().parent_path().parent_path();
+    // Debian's image packages ship no modules.dep; kmod may be absent, busybox has depmod.
+    if (!fs::exists(dep) && mods.parent_path().filename() == "modules") {
+      Ran ran = RunLogged({busybox, "depmod", "-b", root.string(), kernel.release}, log, 300);
+      if (!ran.status.Success())
+        throw std::runtime_error(fmt::format("busybox depmod -b {} {}: {} (see {})", root.string(),
+                                             kernel.release, ran.status.Describe(), log));
+    }
+    std::string text;
+    if (TryReadFile(dep.string(), text)) {
+      auto deps = ParseModulesDep(text);
+      std::vector<std::string> paths = ModuleClosure(deps, WantedModules());
+      std::set<std::string> included(paths.begin(), paths.end());
+      std::string filtered;
+      for (const auto& [name, d] : deps) {
+        if (!included.contains(d.path)) continue;
+        filtered += d.path + ":";
+        for (const std::string& x : d.deps) filtered += " " + x;
+        filtered += "\n";
+      }
+      const std::string guest = "/lib/modules/" + kernel.release;
+      for (const std::string& p : paths) image.File(guest + "/" + p, (mods / p).string(), 0644);
+      image.Data(guest + "/modules.dep", filtered);
+      for (const std::string& w : WantedModules())
+        if (deps.contains(ModuleName(w))) names.push_back(w);
+    }
+  }
+  if (fs::exists(kernel.config)) image.File("/boot/config-" + kernel.release, kernel.config, 0644);
+  return names;
+}
+
+}  // namespace nsprobe::matrix

@@ -1,0 +1,52 @@
+// Assembling a guest's initramfs: the userland (busybox, nsprobe, the suite binaries and the
+// host tools the suites call, each with the libraries ldd names) staged once per matrix run,
+// then per kernel its modules and /init.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ci/matrix/initramfs.hpp"
+#include "ci/matrix/kernels.hpp"
+
+namespace nsprobe::matrix {
+
+struct Userland {
+  Image image;                       // everything but the kernel's modules and /init
+  std::string nsprobe;               // guest path of nsprobe
+  std::string suites_dir;            // guest path of the *_test binaries
+  std::vector<std::string> benches;  // guest paths of the *_bench binaries (with --bench)
+  int binaries = 0;
+  int libraries = 0;
+};
+
+struct StageOptions {
+  std::string bin_dir;     // the build's bin/: nsprobe and the *_test (and *_bench) binaries
+  std::string self;        // the nsprobe that runs the suites in the guest (this one)
+  std::string busybox;     // a static busybox
+  std::string source_dir;  // the source tree nsprobe was built from (for suite labels)
+  std::string staging;     // a scratch directory for stripped copies
+  std::string log;
+  bool bench = false;
+};
+
+// The host programs the suites run inside namespaces (ip, ipcs, ps, hostname, ...): busybox
+// lacks some (ipcs) and prints others differently, so the guest gets the host's.
+const std::vector<std::string>& HostTools();
+
+// Binaries keep their host paths in the guest: the suites have nsprobe's absolute path
+// compiled in. Throws std::runtime_error naming a binary that is missing or a library ldd
+// cannot find.
+Userland StageUserland(const StageOptions& options);
+
+// The modules the suites need (veth pairs, overlay mounts) when the kernel builds them as
+// modules.
+const std::vector<std::string>& WantedModules();
+
+// Adds `kernel`'s wanted modules (with a modules.dep of just them), its config (for the
+// fingerprint) and /init; returns the module names /init will load. Runs busybox depmod in
+// the kernel's unpacked tree when it has no modules.dep yet.
+std::vector<std::string> AddKernel(Image& image, const GuestKernel& kernel,
+                                   const std::string& busybox, const std::string& log);
+
+}  // namespace nsprobe::matrix

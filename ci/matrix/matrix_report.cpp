@@ -1,0 +1,340 @@
+#include "ci/matrix/matrix_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "ci/render.hpp"
+#include "ci/svg_chart.hpp"
+
+namespace nsprobe::matrix {
+namespace {
+
+using record::Case;
+using record::Verdict;
+
+// Fingerprint facts that describe the kernel and its policy, by row group.
+std::string FactGroup(const std::string& key) {
+  if (key.starts_with("config.")) return key == "config.source" ? "" : "config";
+  if (key.starts_with("kernel.") && key != "kernel.release" && key != "kernel.version")
+    return "policy";
+  if (key == "user.max_user_namespaces" || key == "user_namespace.enable" || key == "seccomp")
+    return "policy";
+  if (key == "kernel.release" || key == "cgroup.version" || key == "emulation" ||
+      key == "virtualization" || key == "distro")
+    return "machine";
+  return "";  // per-host noise (cpu model, host name, namespace limits sized by memory)
+}
+
+void Finish(MatrixRow& row) {
+  std::set<std::string> seen(row.cells.begin(), row.cells.end());
+  row.differs = seen.size() > 1;
+}
+
+void StableDiffersFirst(std::vector<MatrixRow>& rows) {
+  std::stable_partition(rows.begin(), rows.end(), [](const MatrixRow& r) { return r.differs; });
+}
+
+std::string CaseCell(const Case* c) {
+  if (c == nullptr) return "—";
+  switch (c->verdict) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "FAIL";
+    case Verdict::kSkip:
+      return "skip: " + (c->skip_category.empty() ? std::string("?") : c->skip_category);
+    case Verdict::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
+std::string Truncate(std::string text, std::size_t max) {
+  if (text.size() > max) text = text.substr(0, max - 3) + "...";
+  return text;
+}
+
+std::string Md(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
+}
+
+std::string ColumnTitle(const MatrixColumn& c) {
+  return c.run.label + (c.run.emulation == "tcg" ? " (TCG)" : "");
+}
+
+std::string Timing(const KernelRun& run) {
+  std::vector<std::string> parts;
+  double total = 0;
+  for (const auto& [phase, s] : run.timings) {
+    parts.push_back(fmt::format("{} {:.1f} s", phase, s));
+    total += s;
+  }
+  return parts.empty() ? "" : fmt::format("{:.1f} s ({})", total, fmt::join(parts, ", "));
+}
+
+std::string GuestPhases(const KernelRun& run) {
+  std::vector<std::string> parts;
+  for (const auto& [phase, s] : run.guest_phases)
+    parts.push_back(fmt::format("{} {:.1f} s", phase, s));
+  return parts.empty() ? "—" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string Totals(const record::Record& r) {
+  record::Totals t = r.CountTotals();
+  return fmt::format("{} pass, {} fail, {} skip, {} error", t.pass, t.fail, t.skip, t.error);
+}
+
+std::vector<std::pair<std::string, std::string>> ProbeFacts(const nlohmann::ordered_json& probe,
+                                                            const std::string& who) {
+  std::vector<std::pair<std::string, std::string>> facts;
+  if (!probe.is_object()) return facts;
+  for (const auto& [key, value] : probe.items()) {
+    if (key == "results" || key == "euid") continue;
+    facts.emplace_back(key, value.is_boolean() ? (value.get<bool>() ? "yes" : "no") : value.dump());
+  }
+  if (probe.contains("results") && probe["results"].is_array())
+    for (const auto& r : probe["results"]) {
+      std::string verdict = r.value("verdict", "?");
+      std::string reason = r.value("reason", "");
+      facts.emplace_back(
+          fmt::format("{} ({}, as {})", r.value("kind", "?"), r.value("mode", "?"), who),
+          reason.empty() ? verdict : verdict + ": " + reason);
+    }
+  return facts;
+}
+
+}  // namespace
+
+std::vector<MatrixRow> FeatureRows(const std::vector<MatrixColumn>& columns) {
+  const std::size_t n = columns.size();
+  std::vector<std::string> order;
+  std::map<std::string, MatrixRow> rows;
+  auto put = [&](const std::string& group, const std::string& name, std::size_t col,
+                 const std::string& value) {
+    std::string key = group + "\n" + name;
+    auto [it, fresh] = rows.try_emplace(key);
+    if (fresh) {
+      order.push_back(key);
+      it->second = {group,
+                    name,
+                    std::vector<std::string>(n, "—"),
+                    std::vector<std::string>(n),
+                    std::vector<std::string>(n),
+                    false};
+    }
+    std::size_t colon = value.find(": ");
+    it->second.cells[col] = colon == std::string::npos ? value : value.substr(0, colon);
+    it->second.detail[col] = value;
+    const std::string& v = it->second.cells[col];
+    it->second.css[col] = v == "available" || v == "yes"            ? "pass"
+                          : v == "unsupported" || v == "no"         ? "skip"
+                          : v == "policy" || v == "privilege"       ? "skip"
+                          : v.starts_with("error") || v == "failed" ? "fail"
+                                                                    : "";
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const record::Record& r = columns[i].record;
+    for (const auto& [k, v] : ProbeFacts(r.probe, "root")) {
+      bool kind = k.find(" (") != std::string::npos;
+      put(kind ? "kind" : "api", k, i, v);
+    }
+    const auto& m = r.options.contains("matrix") ? r.options["matrix"] : nlohmann::ordered_json();
+    if (m.is_object() && m.contains("probe_unprivileged"))
+      for (const auto& [k, v] : ProbeFacts(m["probe_unprivileged"], "uid"))
+        if (k.find(" (") != std::string::npos) put("kind", k, i, v);
+    for (const auto& [k, v] : r.fingerprint)
+      if (std::string g = FactGroup(k); !g.empty()) put(g, k, i, v);
+  }
+  std::vector<MatrixRow> out;
+  for (const std::string& key : order) {
+    Finish(rows[key]);
+    out.push_back(rows[key]);
+  }
+  StableDiffersFirst(out);
+  return out;
+}
+
+std::vector<MatrixRow> CaseRows(const std::vector<MatrixColumn>& columns) {
+  const std::size_t n = columns.size();
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Case*>> cells;
+  for (std::size_t i = 0; i < n; ++i)
+    for (const Case& c : columns[i].record.cases) {
+      auto [it, fresh] = cells.try_emplace(c.Key(), std::vector<const Case*>(n, nullptr));
+      if (fresh) order.push_back(c.Key());
+      it->second[i] = &c;
+    }
+  std::vector<MatrixRow> out;
+  for (const std::string& key : order) {
+    MatrixRow row{"case", key, {}, {}, {}, false};
+    for (const Case* c : cells[key]) {
+      row.cells.push_back(CaseCell(c));
+      row.detail.push_back(c == nullptr
+                               ? "not run on this kernel"
+                               : (c->verdict == Verdict::kSkip ? c->reason : record::Headline(*c)));
+      row.css.push_back(c == nullptr ? "" : std::string(record::VerdictName(c->verdict)));
+    }
+    Finish(row);
+    out.push_back(std::move(row));
+  }
+  StableDiffersFirst(out);
+  return out;
+}
+
+std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
+  std::string out = "# nsprobe kernel matrix\n\n";
+  std::string head = "| |", rule = "|---|";
+  for (const MatrixColumn& c : columns) {
+    head += " " + Md(ColumnTitle(c)) + " |";
+    rule += "---|";
+  }
+  auto table_row = [&](const std::string& name, const std::vector<std::string>& cells) {
+    std::string line = "| " + Md(name) + " |";
+    for (const std::string& cell : cells) line += " " + Md(Truncate(cell, 80)) + " |";
+    return line + "\n";
+  };
+  out += head + "\n" + rule + "\n";
+  std::vector<std::string> source, totals, time, guest;
+  for (const MatrixColumn& c : columns) {
+    source.push_back(c.run.source);
+    totals.push_back(Totals(c.record));
+    time.push_back(Timing(c.run));
+    guest.push_back(GuestPhases(c.run));
+  }
+  out += table_row("source", source) + table_row("verdicts", totals) + table_row("time", time) +
+         table_row("in the guest", guest);
+
+  std::vector<MatrixRow> features = FeatureRows(columns);
+  std::vector<MatrixRow> cases = CaseRows(columns);
+  const auto differing = [](const std::vector<MatrixRow>& rows) {
+    return std::count_if(rows.begin(), rows.end(), [](const MatrixRow& r) { return r.differs; });
+  };
+  out += fmt::format("\n{} of {} feature rows and {} of {} cases differ between kernels.\n",
+                     differing(features), features.size(), differing(cases), cases.size());
+  for (const MatrixColumn& c : columns)
+    for (const std::string& p : c.run.problems)
+      out += fmt::format("\n> **{}**: {}\n", Md(c.run.label), Md(p));
+
+  out += "\n## What each kernel offers (differences first)\n\n" + head + "\n" + rule + "\n";
+  for (const MatrixRow& r : features)
+    out += table_row((r.differs ? "**≠** " : "") + r.group + ": " + r.name, r.detail);
+
+  out += "\n## Cases that differ\n\n";
+  if (differing(cases) == 0)
+    out += "None: every case has the same verdict on every kernel.\n";
+  else
+    out += head + "\n" + rule + "\n";
+  std::size_t bytes = out.size();
+  for (const MatrixRow& r : cases) {
+    if (!r.differs) break;
+    std::vector<std::string> cells;
+    for (std::size_t i = 0; i < r.cells.size(); ++i)
+      cells.push_back(r.css[i] == "skip" || r.css[i] == "fail" || r.css[i] == "error"
+                          ? r.cells[i] + " — " + r.detail[i]
+                          : r.cells[i]);
+    std::string line = table_row(r.name, cells);
+    // $GITHUB_STEP_SUMMARY takes at most 1 MiB per step.
+    if (bytes + line.size() > 900 * 1024) {
+      out += "\n(truncated: see matrix.html)\n";
+      break;
+    }
+    bytes += line.size();
+    out += line;
+  }
+  out += fmt::format("\n{} cases have the same verdict on every kernel (listed in matrix.html).\n",
+                     cases.size() - static_cast<std::size_t>(differing(cases)));
+  return out;
+}
+
+std::string RenderMatrixHtml(const std::vector<MatrixColumn>& columns) {
+  using record::XmlEscape;
+  std::string head = "<tr><th></th>";
+  for (const MatrixColumn& c : columns) head += "<th>" + XmlEscape(ColumnTitle(c)) + "</th>";
+  head += "</tr>\n";
+  auto row_html = [&](const MatrixRow& r, const std::string& name) {
+    std::string line =
+        fmt::format("<tr{}><th>{}</th>", r.differs ? " class=\"differs\"" : "", XmlEscape(name));
+    for (std::size_t i = 0; i < r.cells.size(); ++i)
+      line += fmt::format("<td class=\"{}\" title=\"{}\">{}</td>", r.css[i], XmlEscape(r.detail[i]),
+                          XmlEscape(r.cells[i]));
+    return line + "</tr>\n";
+  };
+  std::string body =
+      "<style>tr.differs th{border-left:4px solid #c00}th{font-weight:normal}"
+      "td{white-space:nowrap}</style>\n<h1>nsprobe kernel matrix</h1>\n<table>\n" +
+      head;
+  auto info = [&](const std::string& name, auto value) {
+    std::string line = "<tr><th>" + XmlEscape(name) + "</th>";
+    for (const MatrixColumn& c : columns) line += "<td>" + XmlEscape(value(c)) + "</td>";
+    return line + "</tr>\n";
+  };
+  body += info("source", [](const MatrixColumn& c) { return c.run.source; });
+  body += info("distro", [](const MatrixColumn& c) { return c.record.Fact("distro"); });
+  body += info("verdicts", [](const MatrixColumn& c) { return Totals(c.record); });
+  body += info("time", [](const MatrixColumn& c) { return Timing(c.run); });
+  body += info("in the guest", [](const MatrixColumn& c) { return GuestPhases(c.run); });
+  body += "</table>\n";
+  for (const MatrixColumn& c : columns)
+    for (const std::string& p : c.run.problems)
+      body += fmt::format("<p class=\"error\"><b>{}</b>: {}</p>\n", XmlEscape(c.run.label),
+                          XmlEscape(p));
+
+  body +=
+      "<h2>What each kernel offers</h2>\n<p>Rows marked red differ between kernels; hover a "
+      "cell for the probe's reason.</p>\n<table>\n" +
+      head;
+  for (const MatrixRow& r : FeatureRows(columns)) body += row_html(r, r.group + ": " + r.name);
+  body += "</table>\n";
+
+  std::vector<MatrixRow> cases = CaseRows(columns);
+  body += "<h2>Cases that differ</h2>\n<table>\n" + head;
+  int same = 0;
+  for (const MatrixRow& r : cases) {
+    if (r.differs)
+      body += row_html(r, r.name);
+    else
+      ++same;
+  }
+  body += fmt::format(
+      "</table>\n<details><summary>{} cases with the same verdict on every "
+      "kernel</summary>\n<table>\n{}",
+      same, head);
+  for (const MatrixRow& r : cases)
+    if (!r.differs) body += row_html(r, r.name);
+  body += "</table></details>\n";
+
+  // Benchmarks, when the records carry them: one series per kernel, TCG marked.
+  std::vector<std::string> series;
+  std::vector<record::ChartRow> chart;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    series.push_back(ColumnTitle(columns[i]));
+    for (const record::Benchmark& b : columns[i].record.benchmarks) {
+      auto [it, fresh] = index.try_emplace(b.name, chart.size());
+      if (fresh)
+        chart.push_back({b.name, std::vector<std::optional<record::ChartValue>>(columns.size())});
+      chart[it->second].values[i] =
+          record::ChartValue{b.Median(), b.Min(), b.Max(), static_cast<int>(b.real_ns.size())};
+    }
+  }
+  if (!chart.empty())
+    body +=
+        "<h2>Benchmarks</h2>\n<p>Kernels marked TCG ran emulated: compare them only with "
+        "each other.</p>\n" +
+        record::RangeChartSvg(series, chart);
+  return record::HtmlPage("nsprobe kernel matrix", body);
+}
+
+}  // namespace nsprobe::matrix
