@@ -1,0 +1,304 @@
+// limits: user.max_<kind>_namespaces and the nesting depths. Every limit is set inside a
+// fresh user namespace this suite creates (the sysctls are per user namespace and bind its
+// descendants), never on the host. Counters are returned when a namespace is freed, which for
+// several kinds happens later on a workqueue: the cases poll with a bound and report how long.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/identity.hpp"
+#include "runtime/launch.hpp"
+#include "suites/support/cross_util.hpp"
+#include "suites/support/hygiene.hpp"
+#include "suites/support/modes.hpp"
+#include "suites/support/observe.hpp"
+
+namespace nsprobe {
+namespace {
+
+using testing::ForkInChild;
+using testing::FreshUserNamespace;
+using testing::Observations;
+using testing::ReapInChild;
+using testing::WriteInChild;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kCounterLimitNs = 10'000'000'000;  // bound on asynchronous frees
+
+// The init user namespace's inode, fixed since Linux 3.8 (PROC_USER_INIT_INO).
+constexpr ino_t kInitUserIno = 0xEFFFFFFD;
+
+// Creates a namespace of `flag` in a forked copy, which exits with 0 or the errno. unshare(2)
+// serves every kind (CLONE_NEWTIME cannot go through clone(2)) and creates the namespace at
+// once, also for pid and time whose members are only the caller's later children.
+// Async-signal-safe.
+int TryCreateInChild(int flag) {
+  long pid = ForkInChild();
+  if (pid < 0) return errno;
+  if (pid == 0) ::_exit(::unshare(flag) == 0 ? 0 : errno);
+  int status = ReapInChild(pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+// The body's first duty: refuse to write a limit unless it is in a user namespace of its own.
+#define GUARD_FRESH_USERNS(w, host_user)                         \
+  do {                                                           \
+    if (testing::InodeOf("/proc/self/ns/user") == (host_user)) { \
+      (w).Value("guard", 1);                                     \
+      return 80;                                                 \
+    }                                                            \
+  } while (0)
+
+void ReportDuration(const std::string& what, std::int64_t ns) {
+  ::testing::Test::RecordProperty(what, std::to_string(ns / 1000));
+  std::printf("[ teardown ] %s: %.3f ms\n", what.c_str(), static_cast<double>(ns) / 1e6);
+}
+
+// ---------------------------------------------------------------------------------------------
+// user.max_<kind>_namespaces=1: one namespace, then ENOSPC; the count comes back once the
+// first is freed.
+
+class MaxNamespaces : public testing::NoLeaksTest,
+                      public ::testing::WithParamInterface<std::tuple<Kind, Mode>> {};
+
+TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
+  const auto [kind, mode] = GetParam();
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode);
+  // The kind itself is created inside the fresh user namespace: the unprivileged path.
+  NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
+  const std::string sysctl = testing::MaxNamespacesSysctl(kind);
+  const int flag = static_cast<int>(CloneFlag(kind));
+  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  std::string host_before;
+  ASSERT_TRUE(TryReadFile(sysctl, host_before)) << sysctl;
+
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = Launch(FreshUserNamespace(mode), [&] {
+    GUARD_FRESH_USERNS(w, host_user);
+    w.File("default", sysctl.c_str());
+    w.Value("set", WriteInChild(sysctl.c_str(), "1"));
+    w.File("now", sysctl.c_str());
+    // The first namespace, kept by a forked copy until we let it go.
+    int sync[2], hold[2];
+    if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(hold, O_CLOEXEC) != 0) return 81;
+    long keeper = ForkInChild();
+    if (keeper == 0) {
+      ::close(hold[1]);
+      int err = ::unshare(flag) == 0 ? 0 : errno;
+      w.Value("first", err);
+      char ch = 0;
+      if (::write(sync[1], &ch, 1) != 1 || err != 0) ::_exit(1);
+      ::_exit(::read(hold[0], &ch, 1) == 0 ? 0 : 2);
+    }
+    char ch;
+    if (keeper < 0 || ::read(sync[0], &ch, 1) != 1) return 82;
+    w.Value("second", TryCreateInChild(flag));
+    ::close(hold[1]);
+    w.Value("keeper", ReapInChild(keeper));
+    // Freed on a workqueue for some kinds (user, net, ipc): poll with a bound.
+    const std::int64_t t0 = testing::MonotonicNs();
+    int err;
+    long tries = 0;
+    do {
+      if (tries++ > 0) testing::SleepUs(100);
+      err = TryCreateInChild(flag);
+    } while (err == ENOSPC && testing::MonotonicNs() - t0 < kCounterLimitNs);
+    w.Value("again", err);
+    w.Value("took_ns", testing::MonotonicNs() - t0);
+    w.Value("tries", tries);
+    return 0;
+  });
+  ExitStatus st = c.Wait(30s);
+  obs.Collect();
+  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
+  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_EQ(obs.Value("set"), 0) << "root in the fresh namespace cannot set " << sysctl << ": "
+                                 << obs.Dump();
+  EXPECT_EQ(obs.Text("now"), "1\n") << obs.Dump();
+  EXPECT_EQ(obs.Value("first"), 0) << "the first " << Name(kind) << " namespace: " << obs.Dump();
+  EXPECT_EQ(obs.Value("second"), ENOSPC) << "past the limit: " << obs.Dump();
+  EXPECT_EQ(obs.Value("keeper"), 0) << obs.Dump();
+  ASSERT_EQ(obs.Value("again"), 0) << "the count never came back: " << obs.Dump();
+  ReportDuration(std::string(Name(kind)) + "_counter_back_after_exit", obs.Value("took_ns"));
+  // Contrast: the host's limit is untouched, and it is not the one we set.
+  std::string host_after;
+  ASSERT_TRUE(TryReadFile(sysctl, host_after));
+  EXPECT_EQ(host_after, host_before);
+  EXPECT_NE(host_after, "1\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, MaxNamespaces, testing::kEveryKindBothModes,
+                         testing::KindModeParamName);
+
+class Limits : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {};
+
+// ---------------------------------------------------------------------------------------------
+// max_user_namespaces=0 stops even root of that namespace, and binds its descendants: what
+// bubblewrap's --disable-userns relies on.
+
+TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
+  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kUser);
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+    GUARD_FRESH_USERNS(w, host_user);
+    w.Value("uid", ::syscall(SYS_geteuid));
+    w.Value("before", TryCreateInChild(CLONE_NEWUSER));
+    w.Value("set", WriteInChild(sysctl.c_str(), "0"));
+    w.Value("after", TryCreateInChild(CLONE_NEWUSER));
+    w.Value("with_net", TryCreateInChild(CLONE_NEWUSER | CLONE_NEWNET));
+    return 0;
+  });
+  ExitStatus st = c.Wait(10s);
+  obs.Collect();
+  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_EQ(obs.Value("uid"), 0) << obs.Dump();
+  EXPECT_EQ(obs.Value("before"), 0) << "contrast: allowed before the limit: " << obs.Dump();
+  ASSERT_EQ(obs.Value("set"), 0) << obs.Dump();
+  EXPECT_EQ(obs.Value("after"), ENOSPC) << obs.Dump();
+  EXPECT_EQ(obs.Value("with_net"), ENOSPC) << obs.Dump();
+}
+
+TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, Mode::kUnprivileged);
+  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kNet);
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+    GUARD_FRESH_USERNS(w, host_user);
+    w.Value("set", WriteInChild(sysctl.c_str(), "0"));
+    long pid = ForkInChild(CLONE_NEWUSER);
+    if (pid == 0) {
+      // One level down: this namespace's own limit is the default, yet the parent's 0 binds.
+      w.File("nested_limit", sysctl.c_str());
+      ::_exit(::unshare(CLONE_NEWNET) == 0 ? 0 : errno);
+    }
+    int status = ReapInChild(pid);
+    w.Value("nested_net", WIFEXITED(status) ? WEXITSTATUS(status) : 255);
+    return 0;
+  });
+  ExitStatus st = c.Wait(10s);
+  obs.Collect();
+  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_EQ(obs.Value("set"), 0) << obs.Dump();
+  EXPECT_NE(obs.Text("nested_limit"), "0\n") << obs.Dump();
+  EXPECT_EQ(obs.Value("nested_net"), ENOSPC) << obs.Dump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nesting depth: pid namespaces stop at 32 levels below the initial one (pid_namespaces(7)),
+// user namespaces at 32 or 33 (user_namespaces(7) promises 32; the kernel's check is
+// `parent->level > 32`). Both end in ENOSPC (EUSERS for user before 4.9). Probed, reported.
+
+// The number of levels in this process's "NSpid:" line: its pid namespace depth plus one.
+// Async-signal-safe.
+int NsPidLevels() {
+  char buf[2048];
+  int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  const char* p = std::strstr(buf, "\nNSpid:");
+  if (p == nullptr) return -1;
+  int levels = 0;
+  bool in_number = false;
+  for (p += 7; *p != '\0' && *p != '\n'; ++p) {
+    bool digit = *p >= '0' && *p <= '9';
+    if (digit && !in_number) ++levels;
+    in_number = digit;
+  }
+  return levels;
+}
+
+TEST_P(Limits, PidNamespacesNest32LevelsThenEnospc) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kPid, GetParam());
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = Launch(testing::SpecFor(GetParam(), KindSet{Kind::kPid}), [&] {
+    w.Value("start_levels", NsPidLevels());
+    for (;;) {
+      long pid = ForkInChild(CLONE_NEWPID);
+      if (pid < 0) {
+        w.Value("fail_errno", errno);
+        w.Value("deepest_levels", NsPidLevels());
+        return 0;
+      }
+      if (pid == 0) continue;  // the init of one level deeper
+      int status = ReapInChild(pid);
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    }
+  });
+  ExitStatus st = c.Wait(30s);
+  obs.Collect();
+  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  const int ours = NsPidLevels();
+  EXPECT_EQ(obs.Value("start_levels"), ours + 1) << "the launched child is not one level down";
+  EXPECT_EQ(obs.Value("fail_errno"), ENOSPC) << obs.Dump();
+  const std::int64_t depth = obs.Value("deepest_levels") - 1;
+  ::testing::Test::RecordProperty("pid_nesting_depth", std::to_string(depth));
+  std::printf("[ limits ] pid namespaces nest %lld levels below the initial one\n",
+              static_cast<long long>(depth));
+  EXPECT_EQ(depth, 32) << obs.Dump();
+}
+
+TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+    w.Link("top", "/proc/self/ns/user");
+    for (int level = 1;; ++level) {  // levels below the launched namespace
+      long pid = ForkInChild(CLONE_NEWUSER);
+      if (pid < 0) {
+        w.Value("fail_errno", errno);
+        w.Value("created", level - 1);
+        return 0;
+      }
+      if (pid == 0) {
+        // Map root to our parent's root (our own euid there), as an unprivileged writer may.
+        if (int e = WriteInChild("/proc/self/setgroups", "deny")) ::_exit(e);
+        if (int e = WriteInChild("/proc/self/gid_map", "0 0 1")) ::_exit(e);
+        if (int e = WriteInChild("/proc/self/uid_map", "0 0 1")) ::_exit(e);
+        continue;
+      }
+      int status = ReapInChild(pid);
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    }
+  });
+  ExitStatus st = c.Wait(30s);
+  obs.Collect();
+  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  EXPECT_NE(obs.Text("top"), ReadNsLink(0, Kind::kUser)) << "no user namespace was launched";
+  EXPECT_EQ(obs.Value("fail_errno"), ENOSPC) << obs.Dump();
+  // Levels below the initial user namespace: ours (0 unless we run in one), the launched one,
+  // and those the child created.
+  const bool ours_is_init = testing::InodeOf("/proc/self/ns/user") == kInitUserIno;
+  const std::int64_t below_ours = obs.Value("created") + 1;
+  ::testing::Test::RecordProperty("user_nesting_below_test", std::to_string(below_ours));
+  std::printf("[ limits ] user namespaces nest %lld levels below the test's%s\n",
+              static_cast<long long>(below_ours), ours_is_init ? " (the initial one)" : "");
+  if (ours_is_init) {
+    EXPECT_GE(below_ours, 32) << obs.Dump();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Limits, testing::kBothModes, testing::ModeParamName);
+
+}  // namespace
+}  // namespace nsprobe
