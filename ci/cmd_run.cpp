@@ -1,6 +1,7 @@
 // `nsprobe run`: runs every suite binary next to nsprobe, writes the record and its renderings
 // into one directory, and prints the verdict table.
 #include <fmt/format.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -80,6 +81,31 @@ class TempDir {
   std::string path_;
 };
 
+volatile std::sig_atomic_t g_stop = 0;
+
+// ^C or a CI cancel: stop at the next poll, kill the running binary, write nothing, and let
+// the temporary directory be removed on the way out.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_stop = 1; };
+    ::sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopOnSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
 // The progress line: rewritten in place on a terminal, one plain line per binary otherwise.
 class ProgressLine {
  public:
@@ -96,7 +122,7 @@ class ProgressLine {
     if (live_) fmt::print(stderr, "\r\033[K");
     record::Totals t;
     for (const record::Case& c : cases) t.Add(c.verdict);
-    fmt::print(stderr, "{:<18} {:>4} cases: {} pass, {} fail, {} skip, {} error ({:.1f} s){}\n",
+    fmt::print(stderr, "{:<24} {:>4} cases: {} pass, {} fail, {} skip, {} error ({:.1f} s){}\n",
                b.name, t.All(), t.pass, t.fail, t.skip, t.error, b.duration_s,
                b.ok ? "" : "  [" + b.status + "]");
   }
@@ -167,7 +193,8 @@ int Run(const RunOptions& o_in) {
   if (o.shuffle) std::shuffle(suites.begin(), suites.end(), std::mt19937(o.seed));
 
   TempDir tmp;
-  record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path()};
+  StopOnSignals stop_on_signals;
+  record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
   ProgressLine progress;
   // List first, so the progress line knows the total and a crash can name the lost cases.
   std::vector<std::vector<std::string>> listed;
@@ -175,6 +202,8 @@ int Run(const RunOptions& o_in) {
   for (const auto& s : suites) {
     try {
       listed.push_back(record::ListCases(s, so));
+    } catch (const record::Interrupted&) {
+      throw;
     } catch (const std::exception& e) {
       listed.push_back({});
       rec.binaries.push_back({s.name, s.label, e.what(), false, 0, 1, {}});
@@ -211,6 +240,7 @@ int Run(const RunOptions& o_in) {
   if (rec.cases.empty())
     throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
 
+  if (g_stop != 0) throw record::Interrupted();
   record::FileSet files(o.out);
   files.Add("record.json", record::ToJson(rec).dump(
                                2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +

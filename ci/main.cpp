@@ -58,18 +58,23 @@ int Main(int argc, char** argv) {
   }
   for (const Command& c : commands) {
     if (!c.app->parsed()) continue;
+    // "history add", not "add": a nested subcommand is named with its parent.
+    const CLI::App* parent = c.app->get_parent();
+    const std::string name = parent != nullptr && parent != &app
+                                 ? parent->get_name() + " " + c.app->get_name()
+                                 : c.app->get_name();
     try {
       return c.run(after, had_dashes);
     } catch (const nsprobe::cli::UsageError& e) {
-      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+      fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
     } catch (const std::invalid_argument& e) {
-      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+      fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
     } catch (const nsprobe::StepError& e) {
       // A missing privilege or a refused namespace is bad input for this machine: say which
       // step and what would fix it.
-      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+      fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
     } catch (const std::exception& e) {
-      fmt::print(stderr, "nsprobe {}: {}\n", c.app->get_name(), e.what());
+      fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
       return 1;
     }
     return nsprobe::cli::kExitUsage;

@@ -42,7 +42,8 @@ struct Finished {
 // Runs argv with stdin from /dev/null and stdout+stderr into `console`, polling its pidfd so
 // `tick` can report progress; kills it at the timeout.
 Finished RunWithConsole(const std::vector<std::string>& argv, const std::string& console,
-                        double timeout_s, const std::function<void()>& tick) {
+                        double timeout_s, const std::function<void()>& tick,
+                        const volatile std::sig_atomic_t* stop) {
   UniqueFd null = OpenOrThrow("/dev/null", O_RDONLY);
   UniqueFd out(::open(console.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!out) throw std::system_error(errno, std::generic_category(), "open(" + console + ")");
@@ -60,6 +61,10 @@ Finished RunWithConsole(const std::vector<std::string>& argv, const std::string&
     if (left.count() <= 0) break;
     pollfd p{child.PidFd(), POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500)));
+    if (stop != nullptr && *stop != 0) {
+      child.Kill();
+      throw Interrupted();
+    }
     if (ready > 0) break;
     if (tick) tick();
   }
@@ -93,7 +98,8 @@ std::vector<std::string> ListCases(const SuiteBinary& binary, const SuiteOptions
   std::vector<std::string> argv = {binary.path, "--gtest_list_tests"};
   if (!options.filter.empty()) argv.push_back("--gtest_filter=" + options.filter);
   std::string console = (fs::path(options.work_dir) / (binary.name + ".list")).string();
-  Finished f = RunWithConsole(argv, console, std::min(options.timeout_s, 60.0), nullptr);
+  Finished f =
+      RunWithConsole(argv, console, std::min(options.timeout_s, 60.0), nullptr, options.stop);
   std::string text = ReadAllOrEmpty(console);
   if (!f.status.Success())
     throw std::runtime_error(
@@ -119,7 +125,7 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
     std::string text;
     if (TryReadFile(console, text)) progress(CountFinished(text), RunningCase(text));
   };
-  Finished f = RunWithConsole(argv, console, options.timeout_s, tick);
+  Finished f = RunWithConsole(argv, console, options.timeout_s, tick, options.stop);
   std::string text = ReadAllOrEmpty(console);
 
   SuiteRun run;

@@ -2,7 +2,9 @@
 // report into record cases.
 #pragma once
 
+#include <csignal>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,11 +29,18 @@ struct SuiteOptions {
   unsigned seed = 1;
   double timeout_s = 300;
   std::string work_dir;  // where the binary's JSON and console output go
+  // Set (by a signal handler) to stop: the running binary is killed and RunSuite throws.
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 // The cases the binary would run under `options.filter`. Throws std::runtime_error with the
 // binary's own words when it cannot list them.
 std::vector<std::string> ListCases(const SuiteBinary& binary, const SuiteOptions& options);
+
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted; the suite binary was killed, nothing written") {}
+};
 
 struct SuiteRun {
   Binary binary;
@@ -40,7 +49,8 @@ struct SuiteRun {
 
 // Runs the binary once. `listed` are the cases it is expected to report: any it does not
 // (a crash, a timeout) become errors that say how the binary ended. `progress` is called
-// with the number of cases finished so far, about twice a second.
+// with the number of cases finished so far, about twice a second. Throws Interrupted when
+// options.stop is set.
 SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
                   const std::vector<std::string>& listed,
                   const std::function<void(int finished, const std::string& running)>& progress);

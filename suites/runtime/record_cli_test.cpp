@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "ci/record.hpp"
 #include "ci/render.hpp"
+#include "runtime/launch.hpp"
 #include "suites/runtime/record_fixtures.hpp"
 #include "suites/support/hygiene.hpp"
 
@@ -160,6 +162,32 @@ TEST_F(RecordCli, CrashAndTimeoutBecomeErrorsThatSayHowTheBinaryEnded) {
   EXPECT_FALSE(rec.binaries[0].ok);
   EXPECT_THAT(rec.binaries[0].output_tail, HasSubstr("[ RUN      ] Crash.First"));
   EXPECT_THAT(r.out, HasSubstr("crash_test did not end cleanly: signal 11 (SIGSEGV)"));
+}
+
+TEST_F(RecordCli, InterruptedRunWritesNothingAndCleansUp) {
+  AddScript("hang_test", kHangingSuite);
+  testing::TempDir tmp;  // nsprobe's TMPDIR, to see that its work directory goes away
+  std::string out = out_ / "run";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  Child run = Launch(Spec{}, std::vector<std::string>{NSPROBE_BINARY, "run", "--suites",
+                                                      suites_.path(), "--out", out});
+  ::unsetenv("TMPDIR");
+  // The hanging suite has started once its console file exists in nsprobe's work directory.
+  auto started = [&] {
+    for (const auto& d : fs::directory_iterator(tmp.path()))
+      if (fs::exists(d.path() / "hang_test.out")) return true;
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!started() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(started()) << "hang_test never started";
+  ASSERT_TRUE(run.Signal(SIGTERM));
+  ExitStatus st = run.Wait(std::chrono::seconds(30));
+  EXPECT_FALSE(st.timed_out) << "nsprobe stops at once instead of waiting for the suite";
+  EXPECT_TRUE(st.exited && st.code == 1) << st.Describe();
+  EXPECT_EQ(DirEntries(out), std::vector<std::string>{}) << "no file, whole or partial";
+  EXPECT_EQ(DirEntries(tmp.path()), std::vector<std::string>{}) << "work directory removed";
 }
 
 TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {

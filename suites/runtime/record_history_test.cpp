@@ -116,6 +116,7 @@ TEST_F(RecordHistory, BadDatabasesExitTwoAndStayUntouched) {
     ToolResult r = Nsprobe(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
     EXPECT_THAT(r.err, HasSubstr(says)) << r.Describe();
+    EXPECT_THAT(r.err, ::testing::StartsWith("nsprobe history " + args[1] + ": "));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
   };
   // The same run twice: refused, nothing added.
