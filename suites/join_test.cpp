@@ -86,6 +86,7 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
   const std::string marker = dir.path + "/marker";
   const ino_t host_mnt = testing::InodeOf("/proc/self/ns/mnt");
   const ino_t host_ipc = testing::InodeOf("/proc/self/ns/ipc");
+  const ino_t host_net = testing::InodeOf("/proc/self/ns/net");
 
   Spec holder_spec = SpecFor(mode, all);
   holder_spec.hostname = "nsprobe-joined";
@@ -93,6 +94,7 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
     // Refuse to mount or create IPC objects on the host if a namespace is missing.
     if (testing::InodeOf("/proc/self/ns/mnt") == host_mnt) return 80;
     if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc) return 81;
+    if (testing::InodeOf("/proc/self/ns/net") == host_net) return 86;
     if (::msgget(kJoinKey, IPC_CREAT | 0600) < 0) return 82;
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq ifr{};

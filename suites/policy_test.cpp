@@ -282,9 +282,19 @@ class NonRootProbe : public testing::NoLeaksTest {};
 TEST_F(NonRootProbe, ReportsPrivilegeForThePrivilegedMode) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: setpriv needs root to become uid 65534";
   if (!NobodyIsMapped()) GTEST_SKIP() << "privilege: uid 65534 is not mapped here";
-  Captured c = RunInChild(Spec{}, kNoSetup,
-                          {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           NSPROBE_BINARY, "probe", "--json"});
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kUnprivileged);
+  const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                              "--clear-groups", NSPROBE_BINARY};
+  auto nobody = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), as_nobody.begin(), as_nobody.end());
+    return RunInChild(Spec{}, kNoSetup, args);
+  };
+  // Contrast: the same uid does reach a new namespace, through a user namespace.
+  Captured via_user =
+      nobody({"exec", "--ns", "user,uts", "--map-root", "--", "readlink", "/proc/self/ns/uts"});
+  ASSERT_TRUE(via_user.status.Success()) << via_user.Describe();
+  EXPECT_NE(via_user.out, ReadNsLink(0, Kind::kUts) + "\n") << "no new uts namespace";
+  Captured c = nobody({"probe", "--json"});
   ProbeJson p = ParseProbe(c);
   ASSERT_TRUE(p.json.is_object());
   EXPECT_EQ(p.json.at("euid"), 65534);
