@@ -40,26 +40,10 @@ using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::TempDir;
 using testing::WriteFileInChild;
 
 constexpr auto kWait = std::chrono::seconds(20);
-
-// A fresh directory under /tmp, removed at the end (its mounts die with their namespaces).
-class TempDir {
- public:
-  TempDir() {
-    char path[] = "/tmp/nsprobe-mnt-XXXXXX";
-    if (::mkdtemp(path) == nullptr)
-      throw std::system_error(errno, std::generic_category(), "mkdtemp(/tmp/nsprobe-mnt-*)");
-    path_ = path;
-  }
-  ~TempDir() { ::rmdir(path_.c_str()); }
-  const std::string& Path() const { return path_; }
-  std::string Sub(const char* name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // Whether `path` is a mount point over `below` (a different device). Async-signal-safe.
 int MountedOver(const char* path, const char* below) {
@@ -132,7 +116,7 @@ class MntEntry : public testing::NoLeaksTest,
 TEST_P(MntEntry, MountInsideIsInvisibleOutside) {
   auto [entry, mode] = GetParam();
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode);
-  TempDir dir;
+  TempDir dir("mnt");
   const char* d = dir.Path().c_str();
   const ino_t ours = OurMountNs();
   std::optional<proc::MountInfo> seen_outside;
@@ -246,7 +230,7 @@ struct Exchange {
 };
 
 LabResult RunPropagationLab(Mode mode, const PropagationInfo& type) {
-  TempDir dir, elsewhere;
+  TempDir dir("mnt"), elsewhere("mnt");
   const std::string d = dir.Path(), a = dir.Sub("a"), b = dir.Sub("b"), e = elsewhere.Path();
   const ino_t ours = OurMountNs();
   Observations obs;
@@ -337,7 +321,7 @@ class MntNamespace : public testing::NoLeaksTest, public ::testing::WithParamInt
 // owned by a user namespace below O's: a less privileged copy.
 TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode());
-  TempDir dir;
+  TempDir dir("mnt");
   const std::string d = dir.Path(), a = dir.Sub("a"), b = dir.Sub("b"), l = dir.Sub("l"),
                     m = dir.Sub("m");
   const ino_t ours = OurMountNs();
@@ -422,6 +406,7 @@ TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
       NSPROBE_RECORD(w, key, pid < 0 ? -1 : 0);
       if (pid > 0) ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
     };
+    w.Link("mnt_ns", "/proc/self/ns/mnt");
     try_clone("newns_fs", CLONE_NEWNS | CLONE_FS);
     try_clone("newns", CLONE_NEWNS);
     try_clone("fs", CLONE_FS);
@@ -429,6 +414,7 @@ TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
   });
   ASSERT_TRUE(c.Wait(kWait).Success());
   obs.Collect();
+  ASSERT_NE(obs.Text("mnt_ns"), ReadNsLink(0, Kind::kMnt)) << "not in a mount namespace of its own";
   EXPECT_EQ(obs.Err("newns_fs"), EINVAL) << obs.Dump();
   EXPECT_EQ(obs.Value("newns"), 0) << "the contrast: CLONE_NEWNS alone; " << obs.Dump();
   EXPECT_EQ(obs.Value("fs"), 0) << "the contrast: CLONE_FS alone; " << obs.Dump();

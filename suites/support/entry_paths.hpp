@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <tuple>
 
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/mnt.hpp"
+#include "runtime/negative_control.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
 
@@ -74,6 +77,26 @@ inline KindSet Entered(Mode mode, KindSet kinds) {
   return kinds;
 }
 
+// A fresh directory /tmp/nsprobe-<what>-XXXXXX, removed at the end. Mounts made on it inside a
+// test's namespaces die with those namespaces.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& what) {
+    std::string pattern = "/tmp/nsprobe-" + what + "-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::system_error(errno, std::generic_category(), "mkdtemp(" + pattern + ")");
+    path_ = pattern;
+  }
+  ~TempDir() { ::rmdir(path_.c_str()); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& Path() const { return path_; }
+  std::string Sub(const char* name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 // A child that runs `setup` in its namespaces, says so with one byte, then keeps them alive
 // until Release() (or destruction).
 class Holder {
@@ -131,14 +154,17 @@ inline ExitStatus RunVia(Entry entry, Mode mode, Kind kind, Observations& obs, B
       return c.Wait(std::chrono::seconds(20));
     }
     case Entry::kUnshare: {
+      // The child makes this namespace itself, so it honours the runtime's negative-control
+      // seam the way Launch does: a withheld kind is silently not unshared.
+      const bool withheld = WithheldKinds().Has(kind);
       Child c = Launch(SpecFor(mode, KindSet{}), [&] {
-        if (::unshare(flag) != 0) {
+        if (!withheld && ::unshare(flag) != 0) {
           w.Result("unshare", -1, errno);
           return 1;
         }
         // A raw unshare keeps the propagation types: make ours private first, as a container
         // runtime does, so nothing we mount reaches the namespace we came from.
-        if (kind == Kind::kMnt)
+        if (kind == Kind::kMnt && !withheld)
           if (int e = mnt::MakeMountsPrivateInChild()) {
             w.Result("make_private", -1, e);
             return 1;
