@@ -30,6 +30,7 @@ void AddExec(CLI::App& root, std::vector<Command>& commands);
 void AddEnter(CLI::App& root, std::vector<Command>& commands);
 void AddProbe(CLI::App& root, std::vector<Command>& commands);
 void AddFingerprint(CLI::App& root, std::vector<Command>& commands);
+void AddHygiene(CLI::App& root, std::vector<Command>& commands);
 // Run records: run the suites and write the record and its renderings; re-render a record;
 // compare records or benchmark files; keep and check a history of runs.
 void AddRun(CLI::App& root, std::vector<Command>& commands);

@@ -15,6 +15,7 @@
 #include "ci/atomic_files.hpp"
 #include "ci/cli.hpp"
 #include "ci/gbench.hpp"
+#include "ci/host_snapshot.hpp"
 #include "ci/probe_json.hpp"
 #include "ci/render.hpp"
 #include "ci/suite_runner.hpp"
@@ -162,6 +163,14 @@ std::vector<record::SuiteBinary> SelectSuites(const RunOptions& o) {
   return chosen;
 }
 
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
+  return out;
+}
+
 int Run(const RunOptions& o_in) {
   RunOptions o = o_in;
   if (o.suites_dir.empty()) o.suites_dir = SelfDir();
@@ -192,6 +201,8 @@ int Run(const RunOptions& o_in) {
   }
   if (o.shuffle) std::shuffle(suites.begin(), suites.end(), std::mt19937(o.seed));
 
+  // Host hygiene: the run must leave the machine as it found it.
+  const hygiene::Snapshot host_before = hygiene::Take(::getpid());
   TempDir tmp;
   StopOnSignals stop_on_signals;
   record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
@@ -241,6 +252,11 @@ int Run(const RunOptions& o_in) {
     throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
 
   if (g_stop != 0) throw record::Interrupted();
+  const std::vector<hygiene::Difference> host_diffs =
+      hygiene::Compare(host_before, hygiene::Take(::getpid()));
+  rec.host = {{"checked", true}, {"changes", nlohmann::ordered_json::array()}};
+  for (const std::string& line : SplitLines(hygiene::Describe(host_diffs)))
+    rec.host["changes"].push_back(line);
   record::FileSet files(o.out);
   files.Add("record.json", record::ToJson(rec).dump(
                                2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
@@ -253,8 +269,11 @@ int Run(const RunOptions& o_in) {
 
   fmt::print("\n{}\n", record::RenderText(rec));
   fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
+  if (!host_diffs.empty())
+    fmt::print(stderr, "nsprobe run: the host changed during the run:\n{}",
+               hygiene::Describe(host_diffs));
   record::Totals t = rec.CountTotals();
-  return t.fail + t.error > 0 ? 1 : 0;
+  return t.fail + t.error > 0 || !host_diffs.empty() ? 1 : 0;
 }
 
 }  // namespace

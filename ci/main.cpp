@@ -29,6 +29,7 @@ int Main(int argc, char** argv) {
   nsprobe::cli::AddEnter(app, commands);
   nsprobe::cli::AddProbe(app, commands);
   nsprobe::cli::AddFingerprint(app, commands);
+  nsprobe::cli::AddHygiene(app, commands);
   nsprobe::cli::AddRun(app, commands);
   nsprobe::cli::AddReport(app, commands);
   nsprobe::cli::AddCompare(app, commands);
@@ -44,10 +45,12 @@ int Main(int argc, char** argv) {
     std::string msg = e.what();
     if (parsed_argc > 1 && argv[1][0] != '-' &&
         app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
-      msg = fmt::format(
-          "unknown subcommand '{}': use one of exec, enter, probe, fingerprint, run, report, "
-          "compare, history",
-          argv[1]);
+      msg = fmt::format("unknown subcommand '{}': use one of {}", argv[1], [&] {
+        std::string names;
+        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+          names += (names.empty() ? "" : ", ") + sub->get_name();
+        return names;
+      }());
     } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !had_dashes) {
       msg = fmt::format("{}: put '--' before the command, e.g. nsprobe exec --ns net -- ip -o link",
                         msg);

@@ -211,7 +211,9 @@ Json ToJson(const Record& r) {
           {"binaries", binaries},
           {"cases", cases},
           {"bench_context", r.bench_context},
-          {"benchmarks", benchmarks}};
+          {"benchmarks", benchmarks},
+          {"host", r.host},
+          {"sensitivity", r.sensitivity}};
 }
 
 bool LooksLikeRecord(const Json& json) {
@@ -244,6 +246,10 @@ Record FromJson(const Json& json, const std::string& source) {
   for (std::size_t i = 0; i < cases.size(); ++i)
     r.cases.push_back(CaseFromJson(Fields(cases[i], source, f.Where("cases", i))));
   r.bench_context = f.Object("bench_context");
+  // Optional: records written before hygiene and negative controls existed lack them.
+  if (json.contains("host") && json["host"].is_object()) r.host = json["host"];
+  if (json.contains("sensitivity") && json["sensitivity"].is_object())
+    r.sensitivity = json["sensitivity"];
   const Json& benchmarks = f.Array("benchmarks");
   for (std::size_t i = 0; i < benchmarks.size(); ++i)
     r.benchmarks.push_back(

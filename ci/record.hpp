@@ -75,6 +75,10 @@ struct Record {
   std::vector<Case> cases;
   std::vector<Benchmark> benchmarks;
   nlohmann::ordered_json bench_context = nlohmann::ordered_json::object();
+  // Host hygiene: {"checked": bool, "changes": ["mounts: +'...'", ...]}; empty when not taken.
+  nlohmann::ordered_json host = nlohmann::ordered_json::object();
+  // Negative control: {"withheld": "net", "kinds": {...per-kind sensitivity...}}; empty normally.
+  nlohmann::ordered_json sensitivity = nlohmann::ordered_json::object();
 
   Totals CountTotals() const;
   // A fingerprint value, or "unknown".
