@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -317,7 +318,11 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
     NSPROBE_RECORD(w, "unshare_pid", ::unshare(CLONE_NEWPID));
     long member = testing::ForkInChild();
     if (member == 0) {
+      // Dies with the holder even where the holder is no pid namespace init (the negative
+      // control withholding pid), and never holds the pipe it waits on.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::close(w.Fd());
+      ::close(hold.write.Get());
       char c;
       ::_exit(static_cast<int>(::read(hold.read.Get(), &c, 1)));
     }
