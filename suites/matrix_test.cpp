@@ -3,6 +3,7 @@
 // the report, and the CI workflow template. Booting a kernel is opt-in: matrix/guest_test.cpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
 
 #include "ci/matrix/initramfs.hpp"
 #include "ci/matrix/kernel_record.hpp"
@@ -30,6 +32,25 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+
+// A fresh directory under /tmp, removed when the test ends: tests run in parallel and as
+// different users, so no fixed names.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (fs::temp_directory_path() / "nsprobe-matrix-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category());
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
 
 // A newc member as read back from the archive bytes.
 struct Member {
@@ -72,7 +93,8 @@ std::vector<Member> ReadNewc(const std::string& bytes) {
 }
 
 TEST(Initramfs, ArchiveHoldsParentsBeforeChildrenWithModesAndData) {
-  std::string tmp = (fs::temp_directory_path() / "nsprobe-matrix-test-src").string();
+  ScratchDir scratch;
+  std::string tmp = scratch / "src";
   { std::ofstream(tmp) << "copied from the host\n"; }
   Image image;
   image.File("/usr/bin/tool", tmp, 0755);
@@ -82,7 +104,6 @@ TEST(Initramfs, ArchiveHoldsParentsBeforeChildrenWithModesAndData) {
   image.Dir("/tmp", 01777);
   std::ostringstream out;
   image.WriteCpio(out);
-  fs::remove(tmp);
   std::vector<Member> m = ReadNewc(out.str());
   std::vector<std::string> names;
   for (const Member& x : m) names.push_back(x.name);
@@ -105,15 +126,14 @@ TEST(Initramfs, ArchiveUnpacksWithTheCpioTool) {
   Image image;
   image.Data("/etc/greeting", "hello\n");
   image.Symlink("/etc/link", "greeting");
-  std::string dir = (fs::temp_directory_path() / "nsprobe-matrix-cpio").string();
-  fs::remove_all(dir);
+  ScratchDir scratch;
+  const std::string dir = scratch / "cpio";
   fs::create_directories(dir);
   {
     std::ofstream out(dir + "/a.cpio", std::ios::binary);
     image.WriteCpio(out);
   }
   std::string listing = Capture({"cpio", "-itv", "-F", dir + "/a.cpio"});
-  fs::remove_all(dir);
   EXPECT_THAT(listing, AllOf(HasSubstr(" 6 "), HasSubstr(" etc/greeting\n"),
                              HasSubstr(" etc/link -> greeting\n"), HasSubstr("1 block")));
 }
@@ -179,14 +199,14 @@ TEST(Init, ScriptIsValidShellThatRunsBothUsersAndPowersOff) {
       script,
       AllOf(HasSubstr("for m in veth overlay; do modprobe"), HasSubstr("N=/w/build/bin/nsprobe\n"),
             HasSubstr("$N run --suites /w/build/bin --out"),
-            HasSubstr("AS_USER=\"setpriv --reuid 65534 --regid 65534 --clear-groups\""),
+            HasSubstr("AS_USER=\"/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups\""),
             HasSubstr("$AS_USER $N run"), HasSubstr("> /dev/ttyS1"), HasSubstr("poweroff -f")));
   EXPECT_TRUE(script.starts_with("#!/bin/busybox sh\n"));
   // dash -n parses without running: a quoting slip in the template fails here, not in a guest.
-  std::string path = (fs::temp_directory_path() / "nsprobe-matrix-init.sh").string();
+  ScratchDir scratch;
+  std::string path = scratch / "init.sh";
   { std::ofstream(path) << script; }
   Ran ran = RunLogged({"sh", "-n", path}, "/dev/null", 30);
-  fs::remove(path);
   EXPECT_TRUE(ran.status.Success()) << ran.status.Describe();
 }
 

@@ -82,9 +82,12 @@ class Progress {
     }
     last_ = text;
   }
-  // A phase that ticks (the guest running): only a terminal sees every tick.
-  void Tick(const std::string& kernel, const std::string& text) {
-    if (live_) Phase(kernel, text);
+  // A phase that ticks (the guest running): a terminal sees every tick, a log each new phase.
+  void Tick(const std::string& kernel, const std::string& phase, int seconds) {
+    if (live_)
+      Phase(kernel, fmt::format("{} ({} s)", phase, seconds));
+    else
+      Phase(kernel, phase);
   }
   void Done(const std::string& kernel, const std::string& text) {
     if (live_) fmt::print(stderr, "\r\033[K");
@@ -208,6 +211,9 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
   plan.benches = ctx.userland->benches;
   plan.suite_timeout_s = o.suite_timeout;
   plan.unprivileged_uid = kUnprivilegedUid;
+  if (!ctx.userland->tools.contains("setpriv"))
+    throw UsageError("setpriv not found on this host: install util-linux");
+  plan.setpriv = ctx.userland->tools.at("setpriv");
   plan.modules = matrix::AddKernel(image, kernel, ctx.busybox, ctx.log);
   image.Data("/init", matrix::InitScript(plan), 0755);
   const std::string initrd = (work / "initrd.cpio").string();
@@ -238,7 +244,7 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
           std::string tail((std::istreambuf_iterator<char>(in)), {});
           if (auto p = matrix::LastPhase(tail); !p.empty()) phase = p;
         }
-        progress.Tick(run.label, fmt::format("{} ({} s)", phase, static_cast<int>(Since(start))));
+        progress.Tick(run.label, "guest: " + phase, static_cast<int>(Since(start)));
       });
   run.timings.emplace_back(run.emulation == "tcg" ? "qemu (TCG)" : "qemu (KVM)", vm.seconds);
 
@@ -258,6 +264,7 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
         "the guest stopped before /init finished (qemu: {}, last phase: {}); see {} and {}",
         vm.status.Describe(), phase, console, (dir / "qemu.log").string()));
   for (const std::string& p : report.problems) run.problems.push_back("serial: " + p);
+  run.modules = report.modules;
   for (const auto& [name, data] : report.files)
     record::WriteFileAtomic((dir / "guest" / name).string(), data);
   for (std::size_t i = 0; i + 1 < report.phases.size(); ++i)

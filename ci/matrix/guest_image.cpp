@@ -49,7 +49,8 @@ void AddWithLibraries(Userland& u, const std::string& guest_path, const std::str
 
 const std::vector<std::string>& HostTools() {
   static const std::vector<std::string> kTools = {
-      "ip", "ipcs", "ps", "hostname", "id", "setpriv", "unshare", "nsenter", "lsns", "findmnt"};
+      "ip",      "ipcs", "ps",      "hostname", "id",      "setpriv", "unshare",
+      "nsenter", "lsns", "findmnt", "dash",     "xmllint", "ipcmk"};
   return kTools;
 }
 
@@ -63,7 +64,8 @@ Userland StageUserland(const StageOptions& o) {
   fs::create_directories(o.staging);
   std::set<std::string> libs;
   u.image.File("/bin/busybox", o.busybox, 0755);
-  for (const char* dir : {"/proc", "/sys", "/dev", "/tmp", "/run", "/root", "/etc"})
+  for (const char* dir :
+       {"/proc", "/sys", "/dev", "/tmp", "/run", "/root", "/etc", "/mnt", "/var/tmp"})
     u.image.Dir(dir, 0755);
   u.image.Dir("/tmp", 01777);
   // The kernel opens /dev/console for init's stdio before devtmpfs is mounted.
@@ -85,6 +87,9 @@ Userland StageUserland(const StageOptions& o) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(bin, ec)) {
     std::string name = e.path().filename().string();
+    // matrix_test checks this host's tooling (ldd, the CI templates in the source tree), not
+    // the kernel: it has nothing to learn in a guest.
+    if (name == "matrix_test") continue;
     if (name.ends_with("_test") || (o.bench && name.ends_with("_bench")))
       wanted.push_back(e.path());
   }
@@ -107,7 +112,11 @@ Userland StageUserland(const StageOptions& o) {
     if (path.empty()) continue;  // the suites say what they miss
     // Merged /usr: the canonical path is under /usr, which PATH searches before busybox's /bin.
     AddWithLibraries(u, path, path, libs);
+    u.tools[tool] = path;
   }
+  // The suites' `sh -c` lines then search PATH for the host's tools; busybox sh would run its
+  // own applets first. /init itself names busybox sh explicitly.
+  if (u.tools.contains("dash")) u.image.Symlink("/bin/sh", u.tools["dash"]);
   // nsprobe run labels a suite "runtime" when its source is in suites/runtime/: mirror the
   // file names so the guest's records label cases as the host's do.
   fs::path runtime_sources = fs::path(o.source_dir) / "suites" / "runtime";

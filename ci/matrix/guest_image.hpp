@@ -3,6 +3,7 @@
 // then per kernel its modules and /init.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,11 @@
 namespace nsprobe::matrix {
 
 struct Userland {
-  Image image;                       // everything but the kernel's modules and /init
-  std::string nsprobe;               // guest path of nsprobe
-  std::string suites_dir;            // guest path of the *_test binaries
-  std::vector<std::string> benches;  // guest paths of the *_bench binaries (with --bench)
+  Image image;                               // everything but the kernel's modules and /init
+  std::string nsprobe;                       // guest path of nsprobe
+  std::string suites_dir;                    // guest path of the *_test binaries
+  std::vector<std::string> benches;          // guest paths of the *_bench binaries (with --bench)
+  std::map<std::string, std::string> tools;  // host tool name -> its guest path
   int binaries = 0;
   int libraries = 0;
 };

@@ -200,7 +200,9 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /sys/fs/cgroup /dev/pts /dev/shm /dev/mqueue /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+chmod 1777 /tmp
+# The initramfs root is a tmpfs; /var/tmp stands for a disk (ramfs is not tmpfs).
+mount -t ramfs -o mode=1777 ramfs /var/tmp
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t mqueue mqueue /dev/mqueue
 mount -t devpts devpts /dev/pts
@@ -220,7 +222,7 @@ chown {uid}:{uid} $O/unpriv
 cd /tmp
 N={nsprobe}
 # Debian's busybox has no chpst: setpriv (util-linux, copied from the host) drops every id.
-AS_USER="setpriv --reuid {uid} --regid {uid} --clear-groups"
+AS_USER="{setpriv} --reuid {uid} --regid {uid} --clear-groups"
 uname -a > $O/uname.txt
 cat /proc/cmdline > $O/cmdline.txt
 $N fingerprint > $O/fingerprint.json 2>&1
@@ -253,7 +255,8 @@ poweroff -f
 )",
                      fmt::arg("modules", modules), fmt::arg("uid", uid),
                      fmt::arg("nsprobe", plan.nsprobe), fmt::arg("suites", plan.suites_dir),
-                     fmt::arg("timeout", plan.suite_timeout_s), fmt::arg("benches", benches));
+                     fmt::arg("timeout", plan.suite_timeout_s), fmt::arg("benches", benches),
+                     fmt::arg("setpriv", plan.setpriv));
 }
 
 }  // namespace nsprobe::matrix

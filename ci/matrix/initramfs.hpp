@@ -70,6 +70,9 @@ struct GuestPlan {
   std::vector<std::string> benches;  // *_bench binaries to run, when --bench
   double suite_timeout_s = 300;      // per binary, for nsprobe run --timeout
   std::uint32_t unprivileged_uid = 65534;
+  // util-linux setpriv, by absolute path: Debian's busybox sh runs its own applet of the same
+  // name (which lacks --reuid) before searching PATH.
+  std::string setpriv = "/usr/bin/setpriv";
 };
 // The /init script: mounts, modules, the suites as root and as the unprivileged uid, every
 // result file gzip+base64-framed on /dev/ttyS1 (see serial.hpp), then poweroff.

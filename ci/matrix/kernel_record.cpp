@@ -69,6 +69,7 @@ record::Record CombineRuns(const KernelRun& run) {
                            {"has_unprivileged_run", run.unprivileged.has_value()},
                            {"timings_s", timings},
                            {"guest_phases_s", guest},
+                           {"modules_loaded", run.modules},
                            {"problems", run.problems}};
   if (run.unprivileged) rec.options["matrix"]["probe_unprivileged"] = run.unprivileged->probe;
   return rec;

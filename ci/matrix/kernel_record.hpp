@@ -24,6 +24,7 @@ struct KernelRun {
   std::vector<std::pair<std::string, double>> timings;  // host phase -> seconds, in order
   // Inside the guest: phase -> seconds it took, from /init's uptime stamps.
   std::vector<std::pair<std::string, double>> guest_phases;
+  std::vector<std::string> modules;   // the modules the guest loaded
   std::vector<std::string> problems;  // why a part is missing: timeout, crash, decode errors
   std::string console_log;            // kept for a guest that failed
 };
