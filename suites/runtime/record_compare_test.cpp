@@ -142,6 +142,19 @@ TEST_F(RecordCompare, ThreeRecordsMakeAMatrixOfTheRowsThatDiffer) {
                                  "privileged\n      A: pass\n      B: pass\n"));
 }
 
+TEST_F(RecordCompare, MarkdownMatrixHasOneColumnPerRecord) {
+  Record a = SampleRecord(), b = a, c = a;
+  c.cases[0].verdict = Verdict::kFail;
+  ToolResult r = Nsprobe({"compare", "--format", "md", WriteRecord("a.json", a),
+                          WriteRecord("b.json", b), WriteRecord("c.json", c)});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  // A table renders only when its separator row has as many cells as its header.
+  EXPECT_THAT(r.out, HasSubstr("| case | A | B | C |\n|---|---|---|---|\n"
+                               "| `pid: Modes/PidNamespace.SeesItselfAsPid1/privileged` | pass | "
+                               "pass | FAIL |"))
+      << r.out;
+}
+
 TEST_F(RecordCompare, BadInputsExitTwoNamingTheFile) {
   std::string good = WriteRecord("good.json", SampleRecord());
   std::string not_gbench = dir_ / "not_gbench.json";
