@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "runtime/fd.hpp"
+#include "runtime/identity.hpp"
 
 namespace nsprobe {
 namespace {
@@ -36,21 +37,34 @@ KindSet ComputeWithheld() {
   return kinds;
 }
 
+KindSet DecideOnce() {
+  KindSet k = ComputeWithheld();
+  if (!k.Empty())
+    fmt::print(stderr, "nsprobe: NEGATIVE CONTROL: this process withholds {} namespaces\n",
+               k.ToString());
+  return k;
+}
+
+// Decided at start-up rather than at the first launch: a first launch from inside a child
+// that already has namespaces of its own would otherwise decide differently from its parent.
+const KindSet kWithheld = DecideOnce();
+
 }  // namespace
 
-std::string GuardFileContent(KindSet kinds, const std::string& token) {
-  return fmt::format("{}:{}", kinds.ToString(), token);
+std::string NamespaceFingerprint() {
+  std::string out;
+  for (const KindInfo& info : AllKinds()) {
+    std::optional<NsIdentity> id = IdentityOf(0, info.kind);
+    out += fmt::format("{}{}:{}", out.empty() ? "" : " ", info.name,
+                       id ? fmt::format("[{}]", id->ino) : "-");
+  }
+  return out;
 }
 
-KindSet WithheldKinds() {
-  static const KindSet withheld = [] {
-    KindSet k = ComputeWithheld();
-    if (!k.Empty())
-      fmt::print(stderr, "nsprobe: NEGATIVE CONTROL: this process withholds {} namespaces\n",
-                 k.ToString());
-    return k;
-  }();
-  return withheld;
+std::string GuardFileContent(KindSet kinds, const std::string& token) {
+  return fmt::format("{}:{}:{}", kinds.ToString(), token, NamespaceFingerprint());
 }
+
+KindSet WithheldKinds() { return kWithheld; }
 
 }  // namespace nsprobe

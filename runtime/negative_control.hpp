@@ -1,12 +1,15 @@
 // The negative-control fault seam: Launch can be made to withhold namespace kinds, so that a
 // run can prove each isolation case fails where the isolation is absent.
 //
-// It is off unless three things agree, so it cannot be switched on by accident:
+// It is off unless four things agree, so it cannot be switched on by accident:
 //   NSPROBE_NEGATIVE_CONTROL=<kinds>   the kinds to withhold (ParseKinds syntax)
-//   NSPROBE_GUARD_FILE=<path>          a file on a tmpfs, owned by root or by us ...
-//   ... whose content is exactly "<kinds>:<NSPROBE_GUARD_TOKEN>", the token being a third
-//   variable. `nsprobe run --negative-control` sets all three inside its guard sandbox,
-//   where the tmpfs exists only in the guard's own mount namespace.
+//   NSPROBE_GUARD_TOKEN=<token>        at least 16 characters
+//   NSPROBE_GUARD_FILE=<path>          a file on a tmpfs, owned by root or by us, whose
+//                                      content is exactly GuardFileContent(kinds, token) ...
+//   ... as computed in this very process: the content names the namespaces of the process
+//   that wrote it (every kind), so the seam arms only in a process that shares all eight
+//   namespaces with the guard sandbox of `nsprobe run --negative-control` — never on the host,
+//   and never in a process that has already left the guard.
 #pragma once
 
 #include <string>
@@ -16,11 +19,18 @@
 namespace nsprobe {
 
 // The kinds Launch withholds in this process; empty (the normal case) unless the seam is
-// armed as above. Computed once per process. When non-empty, the first call writes one line
-// to stderr saying so, so that no log of such a run can be mistaken for a normal one.
+// armed as above. Decided once, when the program starts, so every process forked later
+// inherits the same answer. When non-empty, one line to stderr says so, so that no log of
+// such a run can be mistaken for a normal one.
 KindSet WithheldKinds();
 
-// The content the guard file must hold for `kinds` and `token`.
+// The calling process's namespaces, every kind, as readlink shows them, in AllKinds() order
+// and separated by spaces: "mnt:[4026531841] uts:[4026531838] ...". A kind the kernel lacks
+// reads "<kind>:-".
+std::string NamespaceFingerprint();
+
+// What the guard file must hold for `kinds` and `token`, for a process in the calling
+// process's namespaces: "<kinds>:<token>:<NamespaceFingerprint()>".
 std::string GuardFileContent(KindSet kinds, const std::string& token);
 
 }  // namespace nsprobe

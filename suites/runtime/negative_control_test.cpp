@@ -20,6 +20,21 @@ using ::testing::Not;
 
 constexpr const char* kToken = "0123456789abcdef0123";
 
+// Shell words that print the shell's NamespaceFingerprint(): readlink of every kind, in the
+// runtime's order, joined by spaces.
+constexpr const char* kShellFingerprint =
+    "$(for k in mnt uts ipc net pid user cgroup time; do readlink /proc/self/ns/$k || "
+    "echo $k:-; done | paste -sd' ')";
+
+// Writes a guard file for `kinds` and `token` on a fresh tmpfs at /mnt, from the shell's own
+// namespaces, and exports the variables that arm the seam with `env_token`.
+std::string GuardSetup(const std::string& kinds, const std::string& env_token = kToken) {
+  return fmt::format(
+      "mount -t tmpfs guard /mnt && printf '%s' \"{0}:{1}:{2}\" > /mnt/g && "
+      "NSPROBE_NEGATIVE_CONTROL={0} NSPROBE_GUARD_FILE=/mnt/g NSPROBE_GUARD_TOKEN={3}",
+      kinds, kToken, kShellFingerprint, env_token);
+}
+
 // Runs `nsprobe exec --ns uts -- readlink /proc/self/ns/uts` in a shell snippet `setup` that
 // prepares the environment, inside a private user+mount namespace so a tmpfs can be mounted.
 ToolResult UtsOfExecAfter(const std::string& setup) {
@@ -54,9 +69,10 @@ TEST_F(NegativeControl, AGuardFileOffTmpfsDoesNotArmIt) {
   ASSERT_EQ(::statfs("/var/tmp", &fs), 0);
   if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "unsupported: /var/tmp is a tmpfs on this machine";
   std::string setup = fmt::format(
-      "d=$(mktemp -d -p /var/tmp) && printf 'uts:{0}' > $d/g && trap 'rm -rf $d' EXIT && "
+      "d=$(mktemp -d -p /var/tmp) && printf '%s' \"uts:{0}:{1}\" > $d/g && "
+      "trap 'rm -rf $d' EXIT && "
       "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=$d/g NSPROBE_GUARD_TOKEN={0}",
-      kToken);
+      kToken, kShellFingerprint);
   ToolResult r = RunTool(
       0, {},
       {"sh", "-c", setup + " " NSPROBE_BINARY " exec --ns uts -- readlink /proc/self/ns/uts"});
@@ -65,21 +81,24 @@ TEST_F(NegativeControl, AGuardFileOffTmpfsDoesNotArmIt) {
 }
 
 TEST_F(NegativeControl, AWrongTokenDoesNotArmIt) {
-  std::string setup = fmt::format(
-      "mount -t tmpfs guard /mnt && printf 'uts:{0}' > /mnt/g && "
-      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=/mnt/g NSPROBE_GUARD_TOKEN={0}x",
-      kToken);
-  ToolResult r = UtsOfExecAfter(setup);
+  ToolResult r = UtsOfExecAfter(GuardSetup("uts", std::string(kToken) + "x"));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
 }
 
+TEST_F(NegativeControl, AProcessOutsideTheGuardsNamespacesIsNotArmed) {
+  // Everything right, but nsprobe runs in an ipc namespace the guard file does not name.
+  std::string script = GuardSetup("uts") + " exec unshare --ipc " NSPROBE_BINARY
+                                           " exec --ns uts -- readlink /proc/self/ns/uts";
+  ToolResult r = RunTool(
+      0, {}, {NSPROBE_BINARY, "exec", "--ns", "user,mnt", "--map-root", "--", "sh", "-c", script});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out, host_uts_ + "\n") << "armed outside the guard's namespaces";
+  EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
+}
+
 TEST_F(NegativeControl, AFullyArmedGuardWithholdsTheKindAndSaysSo) {
-  std::string setup = fmt::format(
-      "mount -t tmpfs guard /mnt && printf 'uts:{0}' > /mnt/g && "
-      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=/mnt/g NSPROBE_GUARD_TOKEN={0}",
-      kToken);
-  ToolResult r = UtsOfExecAfter(setup);
+  ToolResult r = UtsOfExecAfter(GuardSetup("uts"));
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   // The command ran in the uts namespace of the shell that launched it: the withheld kind.
   EXPECT_EQ(r.out, host_uts_ + "\n") << r.Describe();
