@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "runtime/join.hpp"
@@ -265,6 +266,15 @@ class ThreadStacks {
     for (void* s : stacks_) ::munmap(s, kSize);
   }
   void* Get(int i) { return stacks_[i]; }
+  // Whether `address` lies on one of these stacks.
+  bool Holds(const void* address) const {
+    auto a = reinterpret_cast<std::uintptr_t>(address);
+    for (void* s : stacks_) {
+      auto base = reinterpret_cast<std::uintptr_t>(s);
+      if (a >= base && a < base + kSize) return true;
+    }
+    return false;
+  }
 
  private:
   void* stacks_[2] = {};
@@ -438,7 +448,11 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   int pidfd = -1;
   pid_t pid = -1;
   bool used_clone3 = false;
-  ThreadStacks& stacks = Stacks();
+  // A launch from inside a copied body runs on one of this thread's stacks; a shared-memory
+  // clone onto it would overwrite the caller's live frames. Such a launch gets stacks of its
+  // own for the call: every clone below is done with them when the call returns.
+  std::optional<ThreadStacks> own_stacks;
+  ThreadStacks& stacks = Stacks().Holds(&plan) ? own_stacks.emplace() : Stacks();
   if (spec.create_as) {
     if (::geteuid() != 0)
       throw std::invalid_argument("create_as: only root can create namespaces as another user");

@@ -134,6 +134,25 @@ TEST_F(LaunchTest, ExecModeUsesSharedMemoryWhenNothingNeedsTheParent) {
   EXPECT_FALSE(report.shared_memory);
 }
 
+// A body runs on the launching thread's clone stack; a shared-memory launch from inside it
+// must not clone onto that stack, or the body's own frames are overwritten.
+TEST_F(LaunchTest, ABodyCanLaunchCommandsWithSharedMemory) {
+  Child outer = Launch(Spec{}, [] {
+    int sum = 0;
+    for (int i = 0; i < 20; ++i) {
+      LaunchReport report;
+      ExitStatus st =
+          Launch(Spec{}, std::vector<std::string>{"sh", "-c", "exit 3"}, {.report = &report})
+              .Wait();
+      if (!report.shared_memory) return 100;
+      sum += st.code;
+    }
+    return sum == 60 ? 0 : 101;
+  });
+  ExitStatus st = outer.Wait(std::chrono::seconds(20));
+  EXPECT_TRUE(st.Success()) << st.Describe();
+}
+
 TEST_F(LaunchTest, RootWrittenMapsNeedACopiedChild) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: root-written id maps need root";
   // Inside a user namespace (unshare -Ur) root may map only ids mapped there itself.
