@@ -11,10 +11,14 @@
 #include "ci/render.hpp"
 #include "suites/runtime/record_fixtures.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/ktap.hpp"
 
 namespace nsprobe::record {
 namespace {
 
+using nsprobe::testing::Ktap;
+using nsprobe::testing::KtapResult;
+using nsprobe::testing::ParseKtap;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -51,46 +55,6 @@ TEST_F(RecordRender, JunitParsesAsXmlWithTheRightCounts) {
                   "string(//testcase[@name='HostnameChangeInvisibleToParent/"
                   "unprivileged']/skipped/@message)"),
             "policy: user.max_uts_namespaces=0");
-}
-
-// A KTAP v1 parser after Documentation/dev-tools/ktap.rst, strict where KernelCI depends on it.
-struct KtapResult {
-  bool ok = false;
-  int number = 0;
-  std::string name, directive, reason;
-};
-struct Ktap {
-  int plan = -1;
-  std::vector<KtapResult> results;
-  std::map<std::string, int> totals;
-  std::vector<std::string> errors;
-};
-
-Ktap ParseKtap(const std::string& text) {
-  static const std::regex kResult(
-      R"(^(not )?ok (\d+) (\S+)(?: # (SKIP|ERROR|TODO|XFAIL|TIMEOUT)(?: (.*))?)?$)");
-  static const std::regex kPlan(R"(^1\.\.(\d+)$)");
-  static const std::regex kTotals(
-      R"(^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) skip:(\d+) error:(\d+)$)");
-  Ktap k;
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  if (line != "KTAP version 1") k.errors.push_back("first line: " + line);
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, kPlan)) {
-      k.plan = std::stoi(m[1]);
-    } else if (std::regex_match(line, m, kResult)) {
-      k.results.push_back({!m[1].matched, std::stoi(m[2]), m[3], m[4], m[5]});
-    } else if (std::regex_match(line, m, kTotals)) {
-      const char* keys[] = {"pass", "fail", "xfail", "xpass", "skip", "error"};
-      for (int i = 0; i < 6; ++i) k.totals[keys[i]] = std::stoi(m[i + 1]);
-    } else if (!line.starts_with("# ")) {
-      k.errors.push_back("not a KTAP line: " + line);
-    }
-  }
-  return k;
 }
 
 TEST_F(RecordRender, KtapRoundTripsThroughAParser) {
