@@ -154,8 +154,9 @@ std::vector<Difference> Compare(const Snapshot& before, const Snapshot& after) {
   std::vector<Difference> out;
   auto aspects = before.aspects;
   for (const auto& [name, lines] : after.aspects) aspects.try_emplace(name);
-  for (const auto& [name, unused] : aspects) {
-    (void)unused;
+  for (const auto& entry : aspects) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = entry.first;
     auto get = [&](const Snapshot& s) {
       auto it = s.aspects.find(name);
       return it == s.aspects.end() ? std::vector<std::string>{} : it->second;
