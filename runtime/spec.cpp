@@ -97,7 +97,8 @@ TimeOffset ParseTimeOffset(std::string_view text) {
   std::string_view whole = s.substr(0, dot);
   std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
   std::int64_t sec = 0;
-  if (whole.empty()) bad();
+  // from_chars takes a '-' of its own: "--5" and "+-5" would pass with the sign lost.
+  if (whole.empty() || whole.front() == '-') bad();
   auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), sec);
   if (ec != std::errc() || end != whole.data() + whole.size()) bad();
   if (dot != std::string_view::npos && (frac.empty() || frac.size() > 9)) bad();

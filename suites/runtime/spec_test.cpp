@@ -158,7 +158,7 @@ TEST(TimeOffsetText, ParsesSecondsWithNonNegativeNanoseconds) {
   EXPECT_EQ(ParseTimeOffset("-1.5"), (TimeOffset{-2, 500'000'000}));
   EXPECT_EQ(ParseTimeOffset("-3"), (TimeOffset{-3, 0}));
   EXPECT_EQ(ParseTimeOffset("0.000000001"), (TimeOffset{0, 1}));
-  for (const char* bad : {"", "-", "1.", ".5", "1.0000000001", "x", "1e3", "1.5s"})
+  for (const char* bad : {"", "-", "1.", ".5", "1.0000000001", "x", "1e3", "1.5s", "--5", "+-5"})
     EXPECT_THROW(ParseTimeOffset(bad), std::invalid_argument) << "accepted '" << bad << "'";
 }
 
