@@ -31,8 +31,10 @@ std::string Diagnostics(std::string_view text) {
 std::string RenderKtap(const Record& record) {
   std::vector<std::string> paths = CasePaths(record);
   std::string out = "KTAP version 1\n";
-  out += fmt::format("# nsprobe {} at {}: {}\n", record.nsprobe_version, record.created,
-                     MachineLine(record));
+  // Through Diagnostics: a newline in a loaded record's version or fingerprint would start a
+  // line that is not KTAP.
+  out += Diagnostics(fmt::format("nsprobe {} at {}: {}", record.nsprobe_version, record.created,
+                                 MachineLine(record)));
   out += fmt::format("1..{}\n", record.cases.size());
   for (std::size_t i = 0; i < record.cases.size(); ++i) {
     const Case& c = record.cases[i];
