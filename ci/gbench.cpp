@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 
 #include "ci/cli.hpp"
@@ -43,19 +44,30 @@ BenchFile ParseGbench(const Json& json, const std::string& source) {
       return cli::UsageError(
           fmt::format("{}: not Google Benchmark JSON: benchmarks[{}] {}", source, i, what));
     };
+    // The default when absent; another type than the default's is not gbench output (where
+    // nlohmann's value() would throw a type_error naming neither the file nor the field).
+    auto optional = [&]<typename T>(const char* key, T fallback) -> T {
+      auto it = e.find(key);
+      if (it == e.end()) return fallback;
+      if (it->type() != Json(fallback).type())
+        throw bad(fmt::format("has a \"{}\" that is a {}", key, it->type_name()));
+      return it->template get<T>();
+    };
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string())
       throw bad("has no \"name\"");
-    if (e.value("error_occurred", false)) continue;  // SkipWithError: no time to compare
+    if (optional("error_occurred", false)) continue;  // SkipWithError: no time to compare
     if (!e.contains("real_time") || !e["real_time"].is_number() || !e.contains("cpu_time") ||
         !e["cpu_time"].is_number())
       throw bad("has no numeric real_time/cpu_time");
-    double scale = NanosecondsPer(e.value("time_unit", std::string("ns")));
+    double scale = NanosecondsPer(optional("time_unit", std::string("ns")));
     if (scale == 0) throw bad("has an unknown time_unit");
-    std::string run = e.value("run_name", e["name"].get<std::string>());
-    std::string type = e.value("run_type", std::string("iteration"));
+    std::string run = optional("run_name", e["name"].get<std::string>());
+    std::string type = optional("run_type", std::string("iteration"));
     double real = e["real_time"].get<double>() * scale, cpu = e["cpu_time"].get<double>() * scale;
+    // A record writes infinity as null, which no longer loads.
+    if (!std::isfinite(real) || !std::isfinite(cpu)) throw bad("has a time past 1.8e308 ns");
     if (type == "aggregate") {
-      if (e.value("aggregate_name", std::string()) == "median") medians[run] = real;
+      if (optional("aggregate_name", std::string()) == "median") medians[run] = real;
       continue;
     }
     auto [it, fresh] = index.try_emplace(run, out.benchmarks.size());
