@@ -13,6 +13,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "ci/matrix/guest_image.hpp"
 #include "ci/matrix/initramfs.hpp"
 #include "ci/matrix/kernel_record.hpp"
 #include "ci/matrix/kernels.hpp"
@@ -383,6 +384,27 @@ TEST(Report, DifferencesComeFirstWithKernelsAsColumns) {
   std::string html = RenderMatrixHtml(cols);
   EXPECT_THAT(html, AllOf(HasSubstr("<th>6.1.0-56-cloud-amd64 (TCG)</th>"),
                           HasSubstr("class=\"differs\""), HasSubstr("</html>")));
+}
+
+TEST(Report, ACaseOneKernelDidNotRunIsNoDifference) {
+  std::vector<MatrixColumn> cols = {Column("host", "none", false),
+                                    Column("6.1.0-56-cloud-amd64", "tcg", false)};
+  cols[0].record.cases.push_back(MakeCase("record_cli", "RecordCli.Run", record::Verdict::kPass));
+  std::vector<MatrixRow> cases = CaseRows(cols);
+  ASSERT_EQ(cases.size(), 4u);
+  EXPECT_THAT(cases.back().cells, ElementsAre("pass", "—"));
+  EXPECT_FALSE(cases.back().differs) << "the guest leaves out nsprobe's tooling suites";
+}
+
+TEST(Userland, TheGuestGetsTheKernelsSuitesNotTheToolingsOrTheMatrix) {
+  EXPECT_TRUE(RunsInGuest("pid_test", false));
+  EXPECT_TRUE(RunsInGuest("negative_control_test", false));
+  EXPECT_FALSE(RunsInGuest("record_cli_test", false)) << "nsprobe's own files: no kernel in it";
+  EXPECT_FALSE(RunsInGuest("matrix_test", false));
+  EXPECT_FALSE(RunsInGuest("matrix_guest_test", false)) << "it would boot guests in the guest";
+  EXPECT_FALSE(RunsInGuest("nsprobe", false));
+  EXPECT_FALSE(RunsInGuest("unshare_bench", false));
+  EXPECT_TRUE(RunsInGuest("unshare_bench", true));
 }
 
 // The GitHub Actions template: parsed as YAML, with the jobs and steps CI relies on.

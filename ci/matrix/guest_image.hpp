@@ -36,6 +36,10 @@ struct StageOptions {
 // lacks some (ipcs) and prints others differently, so the guest gets the host's.
 const std::vector<std::string>& HostTools();
 
+// Whether a build's bin/ entry goes into the guest: the kernel's suites do, and with `bench`
+// the *_bench binaries.
+bool RunsInGuest(const std::string& binary, bool bench);
+
 // Binaries keep their host paths in the guest: the suites have nsprobe's absolute path
 // compiled in. Throws std::runtime_error naming a binary that is missing or a library ldd
 // cannot find.
