@@ -276,6 +276,15 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
       run.guest_phases.emplace_back(report.phases.back().first,
                                     report.done_uptime - report.phases.back().second);
   }
+  // The two suite runs share the "suites" phase; each wrote the uptime it ended at.
+  for (const auto& [name, began] : report.phases) {
+    if (name != "suites") continue;
+    const std::pair<std::string, std::string> ends[] = {
+        {"root.end", "suites as root"}, {"unpriv.end", fmt::format("suites as uid {}", run.uid)}};
+    for (const auto& [file, who] : ends)
+      if (auto it = report.files.find(file); it != report.files.end())
+        run.guest_phases.emplace_back(who, std::atof(it->second.c_str()) - began);
+  }
   if (report.done || !report.files.empty()) {
     run.root = LoadIfThere((dir / "guest" / "record-root.json").string(), run.problems, "root run");
     run.unprivileged = LoadIfThere((dir / "guest" / "record-unpriv.json").string(), run.problems,

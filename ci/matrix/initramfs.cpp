@@ -228,13 +228,16 @@ cat /proc/cmdline > $O/cmdline.txt
 $N fingerprint > $O/fingerprint.json 2>&1
 $N probe --json > $O/probe-root.json 2>&1
 $AS_USER $N probe --json > $O/probe-unpriv.json 2>&1
-say PHASE suites-root $(up)
-$N run --suites {suites} --out $O/root/run --timeout {timeout} > $O/root.log 2>&1
-echo $? > $O/root.rc
-say PHASE suites-unpriv $(up)
-$AS_USER $N run --suites {suites} --out $O/unpriv/run --timeout {timeout} \
+# Root and uid {uid} side by side, one per CPU: under TCG this halves the guest's time. Every
+# case keeps to namespaces it made, so neither run sees the other's; each run's own hygiene
+# check still covers the machine. The end times say how long each took.
+say PHASE suites $(up)
+($N run --suites {suites} --out $O/root/run --timeout {timeout} > $O/root.log 2>&1
+ echo $? > $O/root.rc; up > $O/root.end) &
+($AS_USER $N run --suites {suites} --out $O/unpriv/run --timeout {timeout} \
   > $O/unpriv.log 2>&1
-echo $? > $O/unpriv.rc
+ echo $? > $O/unpriv.rc; up > $O/unpriv.end) &
+wait
 for b in{benches}; do
   say PHASE bench-$(basename $b) $(up)
   $b --benchmark_out=$O/bench-$(basename $b).json --benchmark_out_format=json \
