@@ -228,7 +228,7 @@ cat /proc/cmdline > $O/cmdline.txt
 $N fingerprint > $O/fingerprint.json 2>&1
 $N probe --json > $O/probe-root.json 2>&1
 $AS_USER $N probe --json > $O/probe-unpriv.json 2>&1
-# Root and uid {uid} side by side, one per CPU: under TCG this halves the guest's time. Every
+# Root and uid {uid} side by side, one per CPU: the two overlap instead of adding up. Every
 # case keeps to namespaces it made, so neither run sees the other's; each run's own hygiene
 # check still covers the machine. The end times say how long each took.
 say PHASE suites $(up)
