@@ -279,7 +279,7 @@ TEST_P(CgroupNamespaceEntry, NewNamespaceIsRootedAtTheCallersCgroup) {
     SendLines(w, "before", "/proc/self/cgroup");
     w.Link("ns_before", "/proc/self/ns/cgroup");
     if (entry == Entry::kUnshare) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWCGROUP));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
       SendLines(w, "new", "/proc/self/cgroup");
       w.Link("ns_new", "/proc/self/ns/cgroup");
     } else {
@@ -328,7 +328,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, OtherCgroupsShowRelativeToTheNamespaceRoo
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
     moved.Ready();
     if (!moved.AwaitGo()) return 1;
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWCGROUP));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
     SendLines(w, "self", "/proc/self/cgroup");
     SendLines(w, "sibling", sibling_path.c_str());
     SendLines(w, "parent", parent_path.c_str());
@@ -359,14 +359,14 @@ TEST_P(CgroupNamespaceInPrivateCgroup, SetnsBackShowsTheOuterPathAndMembershipSt
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
     steps.Ready();
     if (!steps.AwaitGo()) return 1;  // moved into the private cgroup
-    NSPROBE_RECORD(w, "unshare_outer", ::unshare(CLONE_NEWCGROUP));
+    NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWCGROUP));
     int outer = ::open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
     w.Result("open_outer", outer, errno);
     w.Link("ns_outer", "/proc/self/ns/cgroup");
     steps.Ready();
     if (!steps.AwaitGo()) return 1;  // moved into "a"
     SendLines(w, "outer", "/proc/self/cgroup");
-    NSPROBE_RECORD(w, "unshare_inner", ::unshare(CLONE_NEWCGROUP));
+    NSPROBE_RECORD(w, "unshare_inner", testing::Unshare(CLONE_NEWCGROUP));
     SendLines(w, "inner", "/proc/self/cgroup");
     NSPROBE_RECORD(w, "setns", ::setns(outer, CLONE_NEWCGROUP));
     SendLines(w, "back", "/proc/self/cgroup");
@@ -411,7 +411,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, Cgroup2MountIsRootedAtTheNamespaceRoot) {
       w.Text("shared_mnt_ns", mnt);
       return 3;
     }
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWCGROUP));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
     NSPROBE_RECORD(w, "mount", ::mount("nsprobe", "/tmp", "cgroup2", 0, nullptr));
     int dir = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     w.Result("open", dir, errno);
@@ -469,7 +469,7 @@ TEST_F(CgroupNamespaceTest, WithoutCapSysAdminOrUserNamespaceGivesEperm) {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct none[2] = {};
     NSPROBE_RECORD(w, "capset", ::syscall(SYS_capset, &header, none));
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWCGROUP));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
     long refused = testing::ForkInChild(CLONE_NEWCGROUP);
     if (refused == 0) ::_exit(0);
     w.Result("clone", refused, errno);

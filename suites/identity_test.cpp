@@ -315,7 +315,7 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
   Child holder = Launch(spec, [&] {
     int own_pid = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     NSPROBE_RECORD(w, "own_pid_parent", ::ioctl(own_pid, NS_GET_PARENT));
-    NSPROBE_RECORD(w, "unshare_pid", ::unshare(CLONE_NEWPID));
+    NSPROBE_RECORD(w, "unshare_pid", testing::Unshare(CLONE_NEWPID));
     long member = testing::ForkInChild();
     if (member == 0) {
       // Dies with the holder even where the holder is no pid namespace init (the negative
@@ -327,7 +327,7 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
       ::_exit(static_cast<int>(::read(hold.read.Get(), &c, 1)));
     }
     w.Result("member", member, errno);
-    NSPROBE_RECORD(w, "unshare_user", ::unshare(CLONE_NEWUSER));
+    NSPROBE_RECORD(w, "unshare_user", testing::Unshare(CLONE_NEWUSER));
     int own_user = ::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
     NSPROBE_RECORD(w, "own_user_parent", ::ioctl(own_user, NS_GET_PARENT));
     ::close(w.Fd());
@@ -434,7 +434,7 @@ TEST_P(Identity, ForChildrenEntriesDifferExactlyWhenTheyShould) {
     w.Link("start_pid_fc", "/proc/self/ns/pid_for_children");
     w.Link("start_time", "/proc/self/ns/time");
     w.Link("start_time_fc", "/proc/self/ns/time_for_children");
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWPID | CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWPID | CLONE_NEWTIME));
     w.Link("pid", "/proc/self/ns/pid");
     w.Link("time", "/proc/self/ns/time");
     w.Link("time_fc", "/proc/self/ns/time_for_children");

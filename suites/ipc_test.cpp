@@ -186,7 +186,7 @@ TEST_P(IpcNamespace, SysvKeysOutsideAreUnknownAfterUnshareAndFreeToReuse) {
     WaitInChild(stay);
     long leave = ForkInChild();
     if (leave == 0) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWIPC));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
       w.Link("inner_ns", kSelfIpc);
       if (NsInodeInChild(kSelfIpc) == our_ns) ::_exit(3);
       SysvGetInChild(w, kKey, 0, {"inner_lookup_msg", "inner_lookup_shm", "inner_lookup_sem"});
@@ -352,7 +352,7 @@ TEST_P(IpcNamespace, PosixQueueNamesArePerNamespaceAcrossUnshare) {
     WaitInChild(stay);
     long leave = ForkInChild();
     if (leave == 0) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWIPC));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
       if (NsInodeInChild(kSelfIpc) == our_ns) ::_exit(3);
       NSPROBE_RECORD(w, "inner_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
       NSPROBE_RECORD(w, "inherited_send", ::syscall(SYS_mq_timedsend, q, "kept", 4, 0, nullptr));
@@ -398,7 +398,7 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
     NSPROBE_RECORD(w, "create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
     long other = ForkInChild();
     if (other == 0) {
-      if (::unshare(CLONE_NEWIPC) != 0) ::_exit(1);
+      if (testing::Unshare(CLONE_NEWIPC) != 0) ::_exit(1);
       ::_exit(MqOpenInChild("nsprobe-mq-hidden", O_CREAT | O_RDWR) < 0 ? 2 : 0);
     }
     w.Value("other_status", WaitInChild(other));
@@ -473,7 +473,7 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
     }
     long nested = ForkInChild();
     if (nested == 0) {
-      if (::unshare(CLONE_NEWIPC) != 0) ::_exit(1);
+      if (testing::Unshare(CLONE_NEWIPC) != 0) ::_exit(1);
       for (const Knob& k : knobs) w.File(k.nested_key.c_str(), k.path.c_str());
       ::_exit(0);
     }
@@ -548,7 +548,7 @@ TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
     if (::pipe2(member_gone, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) return 4;
     long creator = ForkInChild();
     if (creator == 0) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWIPC));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
       long member = ForkInChild();
       if (member == 0) {
         // The member that keeps the namespace alive after the creator is gone.

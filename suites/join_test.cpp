@@ -376,7 +376,7 @@ TEST_P(SetnsPid, AncestorPidNamespaceGivesEinval) {
     int p1 = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     // One level further down: the launched namespace becomes an ancestor the grandchild owns
     // capabilities over in both modes, so only the ancestry rule can refuse it.
-    NSPROBE_RESULT(w, "unshare", ::unshare(CLONE_NEWPID));
+    NSPROBE_RESULT(w, "unshare", testing::Unshare(CLONE_NEWPID));
     long pid = testing::ForkInChild();
     if (pid == 0) {
       w.Link("p2", "/proc/self/ns/pid");

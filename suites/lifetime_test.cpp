@@ -405,7 +405,7 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
   b_spec.join = JoinTarget{a.Pid(), KindSet{Kind::kUser}};
   const ino_t a_net = testing::InodeOf(NsPath(a.Pid(), Kind::kNet).c_str());
   Holder b(b_spec, [&] {
-    if (::unshare(CLONE_NEWNET) != 0) return 80;
+    if (testing::Unshare(CLONE_NEWNET) != 0) return 80;
     return testing::InodeOf("/proc/self/ns/net") == a_net ? 81 : 0;
   });
   ASSERT_TRUE(b.Ready()) << b.child().Wait().Describe();
@@ -469,7 +469,7 @@ TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
     if (q >= 0) ::close(static_cast<int>(q));  // the queue stays; only its name holds it
     NSPROBE_RESULT(w, "second", create("nsprobe-b"));
     // Leaving the namespace drops its last reference: it and its queue are freed later.
-    NSPROBE_RESULT(w, "unshare", ::unshare(CLONE_NEWIPC));
+    NSPROBE_RESULT(w, "unshare", testing::Unshare(CLONE_NEWIPC));
     const std::int64_t t0 = testing::MonotonicNs();
     long r;
     long tries = 0;

@@ -42,7 +42,7 @@ constexpr ino_t kInitUserIno = 0xEFFFFFFD;
 int TryCreateInChild(int flag) {
   long pid = ForkInChild();
   if (pid < 0) return errno;
-  if (pid == 0) ::_exit(::unshare(flag) == 0 ? 0 : errno);
+  if (pid == 0) ::_exit(testing::Unshare(flag) == 0 ? 0 : errno);
   int status = ReapInChild(pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
@@ -92,7 +92,7 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
     long keeper = ForkInChild();
     if (keeper == 0) {
       ::close(hold[1]);
-      int err = ::unshare(flag) == 0 ? 0 : errno;
+      int err = testing::Unshare(flag) == 0 ? 0 : errno;
       w.Value("first", err);
       char ch = 0;
       if (::write(sync[1], &ch, 1) != 1 || err != 0) ::_exit(1);
@@ -184,7 +184,7 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
     if (pid == 0) {
       // One level down: this namespace's own limit is the default, yet the parent's 0 binds.
       w.File("nested_limit", sysctl.c_str());
-      ::_exit(::unshare(CLONE_NEWNET) == 0 ? 0 : errno);
+      ::_exit(testing::Unshare(CLONE_NEWNET) == 0 ? 0 : errno);
     }
     int status = ReapInChild(pid);
     w.Value("nested_net", WIFEXITED(status) ? WEXITSTATUS(status) : 255);

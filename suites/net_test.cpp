@@ -491,7 +491,8 @@ class NetVeth : public NetNamespace {
       spec.join = JoinTarget{left, KindSet{Kind::kUser}};
       if (::geteuid() == 0) spec.create_as = testing::kNobody;
     }
-    return std::make_unique<Holder>(spec, [] { return ::unshare(CLONE_NEWNET) == 0 ? 0 : 1; });
+    return std::make_unique<Holder>(spec,
+                                    [] { return testing::Unshare(CLONE_NEWNET) == 0 ? 0 : 1; });
   }
 
   void SetUpPair() {

@@ -331,7 +331,7 @@ TEST_P(TimeNamespaceEntry, OffsetsAreFrozenOnceAProcessEntered) {
   Observations obs;
   auto w = obs.Writer();
   Child child = Launch(SpecFor(mode, {}), [&] {
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     w.Result("open", fd, errno);
     const char first[] = "monotonic 100 0";
@@ -400,7 +400,7 @@ TEST_P(TimeNamespace, MalformedOffsetLinesAreRejected) {
   Observations obs;
   auto w = obs.Writer();
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     w.Result("open", fd, errno);
     for (const Case& c : kCases)
@@ -426,7 +426,7 @@ TEST_P(TimeNamespace, UnshareMovesChildrenNotTheCaller) {
   auto w = obs.Writer();
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
     w.Link("time_before", "/proc/self/ns/time");
-    NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     const char offset[] = "monotonic 86400 0";
     NSPROBE_RECORD(w, "write", ::write(fd, offset, sizeof offset - 1));
@@ -464,11 +464,11 @@ TEST_P(TimeNamespace, SetnsMovesTheCaller) {
   Observations obs;
   auto w = obs.Writer();
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
-    NSPROBE_RECORD(w, "unshare_outer", ::unshare(CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWTIME));
     int outer = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
     NSPROBE_RECORD(w, "setns_outer", ::setns(outer, CLONE_NEWTIME));
     w.Link("outer", "/proc/self/ns/time");
-    NSPROBE_RECORD(w, "unshare_inner", ::unshare(CLONE_NEWTIME));
+    NSPROBE_RECORD(w, "unshare_inner", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     const char offset[] = "monotonic 86400 0";
     NSPROBE_RECORD(w, "write", ::write(fd, offset, sizeof offset - 1));
@@ -511,7 +511,7 @@ TEST_P(TimeNamespace, Clone3StartsTheChildInANamespaceWithFrozenZeroOffsets) {
   auto w = obs.Writer();
   Child child = Launch(SpecFor(GetParam(), {}), [&] {
     CloneArgs args{};
-    args.flags = CLONE_NEWTIME;
+    args.flags = testing::Seamed(CLONE_NEWTIME);
     args.exit_signal = SIGCHLD;
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {

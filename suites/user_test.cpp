@@ -362,7 +362,7 @@ TEST_P(UserNamespace, SetgroupsDenyIsFinalAndInherited) {
                        w.File("after", "/proc/self/setgroups");
                        RecordWrite(w, "gid_map", "/proc/self/gid_map", own_gid.c_str());
                        RecordWrite(w, "uid_map", "/proc/self/uid_map", own_uid.c_str());
-                       NSPROBE_RECORD(w, "nested", ::unshare(CLONE_NEWUSER));
+                       NSPROBE_RECORD(w, "nested", testing::Unshare(CLONE_NEWUSER));
                        w.File("nested_setgroups", "/proc/self/setgroups");
                        return 0;
                      })
@@ -461,7 +461,7 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
                            w.Result("map", -1, e);
                            return 1;
                          }
-                         if (::unshare(CLONE_NEWUSER) != 0) {
+                         if (testing::Unshare(CLONE_NEWUSER) != 0) {
                            err = errno;
                            break;
                          }

@@ -166,7 +166,7 @@ TEST_P(UtsNamespace, UnshareCopiesTheCallersNamesAndKeepsChangesInside) {
     const ino_t outer = NsInodeInChild(kSelfUts);
     long pid = ForkInChild();
     if (pid == 0) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWUTS));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWUTS));
       w.Link("inner_ns", kSelfUts);
       RecordNamesInChild(w, "copied_host", "copied_domain");
       if (NsInodeInChild(kSelfUts) == outer) ::_exit(4);
@@ -201,7 +201,7 @@ TEST_P(UtsNamespace, SetnsBackShowsTheParentsNames) {
     int outer_fd = ::open(kSelfUts, O_RDONLY | O_CLOEXEC);
     long pid = ForkInChild();
     if (pid == 0) {
-      NSPROBE_RECORD(w, "unshare", ::unshare(CLONE_NEWUTS));
+      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWUTS));
       NSPROBE_RECORD(w, "inner_sethostname", ::sethostname("nsprobe-inner", 13));
       RecordNamesInChild(w, "inner_host", "inner_domain");
       NSPROBE_RECORD(w, "setns", ::setns(outer_fd, CLONE_NEWUTS));
@@ -289,7 +289,7 @@ struct ThreadArgs {
 
 int UnshareInThread(void* arg) {
   const auto* a = static_cast<const ThreadArgs*>(arg);
-  NSPROBE_RECORD(*a->w, "thread_unshare", ::unshare(CLONE_NEWUTS));
+  NSPROBE_RECORD(*a->w, "thread_unshare", testing::Unshare(CLONE_NEWUTS));
   NSPROBE_RECORD(*a->w, "thread_sethostname", ::sethostname("nsprobe-thread", 14));
   RecordNamesInChild(*a->w, "thread_host", "thread_domain");
   a->w->Link("thread_ns", "/proc/thread-self/ns/uts");
@@ -348,7 +348,7 @@ int DropPrivilegeInChild() {
 // Async-signal-safe.
 int UnshareInGrandchild(unsigned long flags) {
   long pid = ForkInChild();
-  if (pid == 0) ::_exit(::unshare(static_cast<int>(flags)) == 0 ? 0 : errno);
+  if (pid == 0) ::_exit(testing::Unshare(static_cast<int>(flags)) == 0 ? 0 : errno);
   int status = WaitInChild(pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -52,9 +52,10 @@ inline ino_t InodeOf(const char* path) {
 }
 
 // A fork-like child of the calling child (raw clone: glibc's fork is not safe after a raw
-// clone). Returns 0 in the new child, its pid in the caller, -1 with errno. Async-signal-safe.
+// clone). Returns 0 in the new child, its pid in the caller, -1 with errno. The flags go
+// through the negative-control seam (seam.hpp). Async-signal-safe.
 inline long ForkInChild(unsigned long extra_flags = 0) {
-  return ::syscall(SYS_clone, SIGCHLD | extra_flags, nullptr, nullptr, nullptr, nullptr);
+  return ::syscall(SYS_clone, SIGCHLD | Seamed(extra_flags), nullptr, nullptr, nullptr, nullptr);
 }
 
 // Waits for a child forked with ForkInChild; returns its wait status or -1. Async-signal-safe.

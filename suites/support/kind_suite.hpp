@@ -40,9 +40,10 @@ namespace nsprobe::testing {
 
 // Forks with a raw clone: glibc's fork() runs atfork handlers and takes locks, which is not
 // safe after a raw clone. `flags` may add CLONE_NEW* flags. Returns 0 in the new child, its
-// pid in the caller, -1 with errno on failure. Async-signal-safe.
+// pid in the caller, -1 with errno on failure. The flags go through the negative-control
+// seam (seam.hpp). Async-signal-safe.
 inline long ForkInChild(unsigned long flags = 0) {
-  return ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  return ::syscall(SYS_clone, Seamed(flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
 }
 
 // waitpid() retried on EINTR: the wait status, or -1 with errno. Async-signal-safe.

@@ -8,6 +8,7 @@
 
 #include "runtime/probe.hpp"
 #include "runtime/spec.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe::testing {
 
