@@ -15,9 +15,11 @@
 #include "ci/atomic_files.hpp"
 #include "ci/cli.hpp"
 #include "ci/gbench.hpp"
+#include "ci/guard.hpp"
 #include "ci/host_snapshot.hpp"
 #include "ci/probe_json.hpp"
 #include "ci/render.hpp"
+#include "ci/sensitivity.hpp"
 #include "ci/suite_runner.hpp"
 #include "runtime/fingerprint.hpp"
 #include "runtime/probe.hpp"
@@ -29,7 +31,7 @@ namespace fs = std::filesystem;
 using record::Record;
 
 struct RunOptions {
-  std::string out, filter, kinds, bench, suites_dir;
+  std::string out, filter, kinds, bench, suites_dir, negative_control;
   int repeat = 1;
   bool shuffle = false;
   unsigned seed = 0;
@@ -171,42 +173,9 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return out;
 }
 
-int Run(const RunOptions& o_in) {
-  RunOptions o = o_in;
-  if (o.suites_dir.empty()) o.suites_dir = SelfDir();
-  if (o.out.empty()) o.out = DefaultOutDir();
-  if (o.seed == 0) o.seed = std::random_device{}() % 99999 + 1;  // gtest takes 1..99999
-  std::vector<record::SuiteBinary> suites = SelectSuites(o);
-  // Bad input is refused before anything runs: the bench file and the output directory.
-  std::optional<record::BenchFile> bench;
-  if (!o.bench.empty()) bench = record::LoadGbench(o.bench);
-  record::PrepareOutputDir(o.out);
-
-  Record rec;
-  rec.created = UtcNow("%Y-%m-%dT%H:%M:%SZ");
-  rec.nsprobe_version = NSPROBE_VERSION;
-  rec.fingerprint = TakeFingerprint();
-  rec.probe = nlohmann::ordered_json::parse(ToJson(Probe()).dump());
-  rec.options = {{"filter", o.filter},
-                 {"kinds", o.kinds.empty() ? "all" : o.kinds},
-                 {"repeat", o.repeat},
-                 {"shuffle", o.shuffle},
-                 {"seed", o.shuffle ? o.seed : 0},
-                 {"timeout_s", o.timeout},
-                 {"suites_dir", o.suites_dir},
-                 {"bench", o.bench}};
-  if (bench) {
-    rec.bench_context = bench->context;
-    rec.benchmarks = bench->benchmarks;
-  }
-  if (o.shuffle) std::shuffle(suites.begin(), suites.end(), std::mt19937(o.seed));
-
-  // Host hygiene: the run must leave the machine as it found it.
-  const hygiene::Snapshot host_before = hygiene::Take(::getpid());
-  TempDir tmp;
-  StopOnSignals stop_on_signals;
-  record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
-  ProgressLine progress;
+// Lists, then runs, every suite `repeat` times, adding binaries and cases to `rec`.
+void RunAll(const std::vector<record::SuiteBinary>& suites, const record::SuiteOptions& so,
+            int repeat, ProgressLine& progress, Record& rec) {
   // List first, so the progress line knows the total and a crash can name the lost cases.
   std::vector<std::vector<std::string>> listed;
   int total_cases = 0;
@@ -228,13 +197,13 @@ int Run(const RunOptions& o_in) {
                            {},
                            0});
     }
-    total_cases += static_cast<int>(listed.back().size()) * o.repeat;
+    total_cases += static_cast<int>(listed.back().size()) * repeat;
   }
   int cases_done = 0;
   for (std::size_t i = 0; i < suites.size(); ++i) {
     if (listed[i].empty()) continue;  // filtered out, or could not be listed
     std::vector<record::SuiteRun> runs;
-    for (int r = 0; r < o.repeat; ++r) {
+    for (int r = 0; r < repeat; ++r) {
       runs.push_back(
           record::RunSuite(suites[i], so, listed[i], [&](int finished, const std::string& running) {
             progress.Update(static_cast<int>(i), static_cast<int>(suites.size()),
@@ -247,6 +216,88 @@ int Run(const RunOptions& o_in) {
     progress.Finished(run.binary, run.cases);
     rec.binaries.push_back(run.binary);
     rec.cases.insert(rec.cases.end(), run.cases.begin(), run.cases.end());
+  }
+}
+
+// The kinds of --negative-control, each with its suite, in AllKinds() order.
+record::GuardRun NegativeControlPlan(const RunOptions& o) {
+  if (!o.kinds.empty() || o.repeat != 1)
+    throw UsageError(
+        "--negative-control runs each kind's own suite once; drop --kinds and --repeat");
+  KindSet kinds;
+  try {
+    kinds = ParseKinds(o.negative_control);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("--negative-control: {}", e.what()));
+  }
+  if (kinds.Empty()) throw UsageError("--negative-control: name a kind, or all");
+  if (::geteuid() != 0)
+    throw UsageError(
+        "--negative-control needs root: its guard sandbox mounts a tmpfs and creates every "
+        "namespace but user; run it as root");
+  std::vector<record::SuiteBinary> all = record::FindSuites(o.suites_dir, NSPROBE_SOURCE_DIR);
+  record::GuardRun plan;
+  kinds.ForEach([&](Kind k) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const record::SuiteBinary& b) { return b.label == Name(k); });
+    if (it == all.end())
+      throw UsageError(
+          fmt::format("--negative-control {}: no {}_test in {}; build the suites first", Name(k),
+                      Name(k), o.suites_dir));
+    plan.kinds.push_back(k);
+    plan.suites.push_back(*it);
+  });
+  return plan;
+}
+
+int Run(const RunOptions& o_in) {
+  RunOptions o = o_in;
+  if (o.suites_dir.empty()) o.suites_dir = SelfDir();
+  if (o.out.empty()) o.out = DefaultOutDir();
+  if (o.seed == 0) o.seed = std::random_device{}() % 99999 + 1;  // gtest takes 1..99999
+  const bool control = !o.negative_control.empty();
+  std::optional<record::GuardRun> guard_plan;
+  if (control) guard_plan = NegativeControlPlan(o);
+  std::vector<record::SuiteBinary> suites = control ? guard_plan->suites : SelectSuites(o);
+  // Bad input is refused before anything runs: the bench file and the output directory.
+  std::optional<record::BenchFile> bench;
+  if (!o.bench.empty()) bench = record::LoadGbench(o.bench);
+  record::PrepareOutputDir(o.out);
+
+  Record rec;
+  rec.created = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  rec.nsprobe_version = NSPROBE_VERSION;
+  rec.fingerprint = TakeFingerprint();
+  rec.probe = nlohmann::ordered_json::parse(ToJson(Probe()).dump());
+  rec.options = {{"filter", o.filter},
+                 {"kinds", o.kinds.empty() ? "all" : o.kinds},
+                 {"repeat", o.repeat},
+                 {"shuffle", o.shuffle},
+                 {"seed", o.shuffle ? o.seed : 0},
+                 {"timeout_s", o.timeout},
+                 {"suites_dir", o.suites_dir},
+                 {"bench", o.bench},
+                 {"negative_control", o.negative_control}};
+  if (bench) {
+    rec.bench_context = bench->context;
+    rec.benchmarks = bench->benchmarks;
+  }
+  if (o.shuffle) std::shuffle(suites.begin(), suites.end(), std::mt19937(o.seed));
+
+  // Host hygiene: the run must leave the machine as it found it.
+  const hygiene::Snapshot host_before = hygiene::Take(::getpid());
+  TempDir tmp;
+  StopOnSignals stop_on_signals;
+  record::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
+  ProgressLine progress;
+  if (control) {
+    guard_plan->options = so;
+    guard_plan->announce = [](const std::string& what) {
+      fmt::print(stderr, "negative control: {}\n", what);
+    };
+    rec = record::RunInGuard(*guard_plan, rec);
+  } else {
+    RunAll(suites, so, o.repeat, progress, rec);
   }
   if (rec.cases.empty())
     throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
@@ -272,6 +323,7 @@ int Run(const RunOptions& o_in) {
   if (!host_diffs.empty())
     fmt::print(stderr, "nsprobe run: the host changed during the run:\n{}",
                hygiene::Describe(host_diffs));
+  if (control) return record::SensitivityComplete(rec) && host_diffs.empty() ? 0 : 1;
   record::Totals t = rec.CountTotals();
   return t.fail + t.error > 0 || !host_diffs.empty() ? 1 : 0;
 }
@@ -281,7 +333,9 @@ int Run(const RunOptions& o_in) {
 void AddRun(CLI::App& root, std::vector<Command>& commands) {
   auto* app = root.add_subcommand(
       "run", "Run the conformance suites and write a record, JUnit, KTAP, Markdown and HTML");
-  app->footer("Exit status: 0 nothing failed, 1 a case failed, 2 bad usage.");
+  app->footer(
+      "Exit status: 0 nothing failed (with --negative-control: every case was sensitive), 1 a "
+      "case failed (or was insensitive), 2 bad usage.");
   auto o = std::make_shared<RunOptions>();
   app->add_option("--out", o->out,
                   "Output directory (default $NSPROBE_RESULTS or results, then "
@@ -296,6 +350,10 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--timeout", o->timeout, "Kill a suite binary after this many seconds")
       ->check(CLI::PositiveNumber);
   app->add_option("--bench", o->bench, "Attach a Google Benchmark JSON file to the record");
+  app->add_option("--negative-control", o->negative_control,
+                  "Prove the suites can fail: run each kind's suite in a guard sandbox with the "
+                  "runtime withholding that kind (a comma list, or all); exit 0 only when every "
+                  "case that passes normally then fails");
   app->add_option("--suites", o->suites_dir,
                   "Directory of the *_test binaries (default: nsprobe's)");
   commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {

@@ -34,6 +34,21 @@ struct SkipGroup {
 };
 std::vector<SkipGroup> GroupSkips(const Record& record);
 
+// The negative control's rows, read back from the record's sensitivity section; empty for
+// a normal run.
+struct SensitivityRow {
+  std::string kind;
+  int cases = 0;   // passed with the kind present
+  int failed = 0;  // of those, failed with it withheld
+  double percent = 0;
+  bool complete = false;
+  std::vector<std::string> insensitive;  // "<case> (still passed)", "(skipped instead)"
+  std::vector<std::string> failed_in_baseline;
+};
+std::vector<SensitivityRow> SensitivityRows(const Record& record);
+// "net: 24/24 (100%)" lines' common header, e.g. for a title: "negative control of net,pid".
+bool IsNegativeControl(const Record& record);
+
 // A flat, unique, dotted path per case (same order as record.cases), matching KCIDB's
 // ^[.a-zA-Z0-9_-]*$ and safe as a KTAP description: "nsprobe.pid.Modes.PidNamespace.X.privileged".
 std::vector<std::string> CasePaths(const Record& record);

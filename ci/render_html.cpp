@@ -147,6 +147,26 @@ std::string BinaryTable(const Record& record) {
   return out + "</table>\n";
 }
 
+// Each withheld kind: how many of its cases failed, and which did not.
+std::string SensitivityTable(const Record& record) {
+  std::string out =
+      "<p>Each kind's suite ran in a guard sandbox with the runtime withholding that kind: "
+      "every case that passes with it must fail without it. The failures in this record are "
+      "those expected ones.</p>\n<table><tr><th>withheld</th><th>cases</th><th>failed</th>"
+      "<th>sensitivity</th><th>insensitive cases</th></tr>\n";
+  for (const SensitivityRow& r : SensitivityRows(record)) {
+    std::string notes;
+    for (const std::string& n : r.insensitive) notes += XmlEscape(n) + "<br>";
+    for (const std::string& n : r.failed_in_baseline)
+      notes += XmlEscape(n) + " (failed with the kind present)<br>";
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"badge {}\">{:.1f}%</span></td>"
+        "<td>{}</td></tr>\n",
+        XmlEscape(r.kind), r.cases, r.failed, r.complete ? "pass" : "fail", r.percent, notes);
+  }
+  return out + "</table>\n";
+}
+
 }  // namespace
 
 std::string HtmlPage(std::string_view title, std::string_view body) {
@@ -167,6 +187,7 @@ std::string RenderHtml(const Record& record) {
       XmlEscape(record.Fact("kernel.release")), XmlEscape(MachineLine(record)),
       XmlEscape(record.created), XmlEscape(record.nsprobe_version), t.pass, t.fail, t.skip,
       t.error);
+  if (IsNegativeControl(record)) body += "<h2>Negative control</h2>\n" + SensitivityTable(record);
   body += "<h2>Verdicts per kind</h2>\n" + KindTable(record);
   body += "<h2>Failures</h2>\n" + Failures(record);
   body += "<h2>Skip reasons</h2>\n" + Skips(record);

@@ -2,6 +2,7 @@
 // totals and the per-kind table always fit; failure details and case lists are cut to a
 // budget, with a pointer to report.html for the rest.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ci/render.hpp"
 
@@ -51,9 +52,26 @@ std::string RenderMarkdown(const Record& record) {
   out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail, t.skip,
                      t.error);
 
+  const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
+  if (!sensitivity.empty()) {
+    out +=
+        "\n### Negative control\n\nEach kind's suite ran in a guard sandbox with the runtime "
+        "withholding that kind: every case that passes with it must fail without it.\n\n"
+        "| withheld | cases | failed | sensitivity | insensitive cases "
+        "|\n|---|---:|---:|---:|---|\n";
+    for (const SensitivityRow& r : sensitivity) {
+      std::vector<std::string> notes = r.insensitive;
+      for (const std::string& n : r.failed_in_baseline) notes.push_back(n + " (failed with it)");
+      out += fmt::format("| {} | {} | {} | {}{:.1f}% | {} |\n", Cell(r.kind), r.cases, r.failed,
+                         r.complete ? "✅ " : "❌ ", r.percent,
+                         Cell(fmt::format("{}", fmt::join(notes, "; "))));
+    }
+  }
+
   std::size_t left_out = 0;
-  if (t.fail + t.error > 0) out += "\n### Failures\n\n";
+  if (t.fail + t.error > 0 && sensitivity.empty()) out += "\n### Failures\n\n";
   for (const Case& c : record.cases) {
+    if (!sensitivity.empty()) break;  // a control's failures are the expected ones
     if (c.verdict != Verdict::kFail && c.verdict != Verdict::kError) continue;
     std::string text;
     for (const std::string& f : c.failures) text += f + "\n";

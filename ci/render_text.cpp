@@ -13,8 +13,24 @@ std::string RenderText(const Record& record) {
                        k.totals.skip, k.totals.error);
   Totals t = record.CountTotals();
   out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "total", t.pass, t.fail, t.skip, t.error);
+  const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
+  if (!sensitivity.empty()) {
+    out += fmt::format(
+        "\nNegative control (failures are expected: each kind's suite ran with the runtime "
+        "withholding that kind):\n{:<12} {:>6} {:>8} {:>12}\n",
+        "withheld", "cases", "failed", "sensitivity");
+    for (const SensitivityRow& r : sensitivity) {
+      out += fmt::format("{:<12} {:>6} {:>8} {:>11.1f}%{}\n", r.kind, r.cases, r.failed, r.percent,
+                         r.complete ? "" : "  INCOMPLETE");
+      for (const std::string& n : r.insensitive) out += fmt::format("  insensitive: {}\n", n);
+      for (const std::string& n : r.failed_in_baseline)
+        out += fmt::format("  failed with the kind present: {}\n", n);
+    }
+  }
   bool header = false;
   for (const Case& c : record.cases) {
+    // A control's failures are the expected ones; what matters is listed per kind above.
+    if (!sensitivity.empty()) break;
     if (c.verdict != Verdict::kFail && c.verdict != Verdict::kError) continue;
     if (!header) out += "\nFailing cases:\n";
     header = true;

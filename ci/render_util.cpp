@@ -150,4 +150,36 @@ std::string MachineLine(const Record& record) {
                      record.Fact("host"));
 }
 
+bool IsNegativeControl(const Record& record) {
+  return record.sensitivity.is_object() && record.sensitivity.contains("kinds");
+}
+
+std::vector<SensitivityRow> SensitivityRows(const Record& record) {
+  std::vector<SensitivityRow> rows;
+  if (!IsNegativeControl(record) || !record.sensitivity["kinds"].is_object()) return rows;
+  auto names = [](const nlohmann::ordered_json& j, const char* key) {
+    std::vector<std::string> out;
+    if (j.contains(key) && j[key].is_array())
+      for (const auto& n : j[key])
+        if (n.is_string()) out.push_back(n.get<std::string>());
+    return out;
+  };
+  for (const auto& [kind, j] : record.sensitivity["kinds"].items()) {
+    if (!j.is_object()) continue;
+    SensitivityRow row;
+    row.kind = kind;
+    row.cases = j.value("cases", 0);
+    row.failed = j.value("failed_as_expected", 0);
+    row.percent = j.value("percent", 0.0);
+    row.complete = j.value("complete", false);
+    for (const std::string& n : names(j, "still_passed"))
+      row.insensitive.push_back(n + " (still passed)");
+    for (const std::string& n : names(j, "skipped_instead"))
+      row.insensitive.push_back(n + " (skipped instead)");
+    row.failed_in_baseline = names(j, "failed_in_baseline");
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace nsprobe::record
