@@ -214,6 +214,7 @@ void RunAll(const std::vector<record::SuiteBinary>& suites, const record::SuiteO
     }
     record::SuiteRun run = record::MergeRepeats(std::move(runs));
     progress.Finished(run.binary, run.cases);
+    rec.flaky.insert(rec.flaky.end(), run.flaky.begin(), run.flaky.end());
     rec.binaries.push_back(run.binary);
     rec.cases.insert(rec.cases.end(), run.cases.begin(), run.cases.end());
   }

@@ -213,6 +213,7 @@ Json ToJson(const Record& r) {
           {"bench_context", r.bench_context},
           {"benchmarks", benchmarks},
           {"host", r.host},
+          {"flaky", r.flaky},
           {"sensitivity", r.sensitivity}};
 }
 
@@ -250,6 +251,9 @@ Record FromJson(const Json& json, const std::string& source) {
   if (json.contains("host") && json["host"].is_object()) r.host = json["host"];
   if (json.contains("sensitivity") && json["sensitivity"].is_object())
     r.sensitivity = json["sensitivity"];
+  if (json.contains("flaky") && json["flaky"].is_array())
+    for (const Json& line : json["flaky"])
+      if (line.is_string()) r.flaky.push_back(line.get<std::string>());
   const Json& benchmarks = f.Array("benchmarks");
   for (std::size_t i = 0; i < benchmarks.size(); ++i)
     r.benchmarks.push_back(

@@ -77,6 +77,8 @@ struct Record {
   nlohmann::ordered_json bench_context = nlohmann::ordered_json::object();
   // Host hygiene: {"checked": bool, "changes": ["mounts: +'...'", ...]}; empty when not taken.
   nlohmann::ordered_json host = nlohmann::ordered_json::object();
+  // --repeat: "<case>: pass, fail, ..." for each case whose verdict changed between runs.
+  std::vector<std::string> flaky;
   // Negative control: {"withheld": "net", "kinds": {...per-kind sensitivity...}}; empty normally.
   nlohmann::ordered_json sensitivity = nlohmann::ordered_json::object();
 

@@ -68,6 +68,12 @@ std::string RenderMarkdown(const Record& record) {
     }
   }
 
+  if (!record.flaky.empty()) {
+    out += fmt::format("\n### Flaky: {} case(s) changed verdict between repeats\n\n",
+                       record.flaky.size());
+    for (const std::string& line : record.flaky) out += fmt::format("- `{}`\n", Cell(line));
+  }
+
   std::size_t left_out = 0;
   if (t.fail + t.error > 0 && sensitivity.empty()) out += "\n### Failures\n\n";
   for (const Case& c : record.cases) {

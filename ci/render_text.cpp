@@ -37,6 +37,10 @@ std::string RenderText(const Record& record) {
     out += fmt::format("  {} {}: {}\n    {}\n", c.verdict == Verdict::kFail ? "FAIL " : "ERROR",
                        c.suite, c.name, Headline(c));
   }
+  if (!record.flaky.empty())
+    out +=
+        fmt::format("\nFlaky: {} case(s) changed verdict between repeats:\n", record.flaky.size());
+  for (const std::string& line : record.flaky) out += fmt::format("  {}\n", line);
   std::vector<SkipGroup> skips = GroupSkips(record);
   if (!skips.empty()) out += "\nSkip reasons:\n";
   for (const SkipGroup& g : skips)

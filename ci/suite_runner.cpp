@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -231,6 +233,17 @@ SuiteRun MergeRepeats(std::vector<SuiteRun> runs) {
     }
   }
   merged.binary.cases = static_cast<int>(merged.cases.size());
+  for (const Case& m : merged.cases) {
+    std::vector<std::string> verdicts;
+    for (const SuiteRun& run : runs) {
+      auto it = std::find_if(run.cases.begin(), run.cases.end(),
+                             [&](const Case& c) { return c.name == m.name; });
+      verdicts.emplace_back(it == run.cases.end() ? "missing" : VerdictName(it->verdict));
+    }
+    if (std::adjacent_find(verdicts.begin(), verdicts.end(), std::not_equal_to<>()) !=
+        verdicts.end())
+      merged.flaky.push_back(fmt::format("{}: {}", m.Key(), fmt::join(verdicts, ", ")));
+  }
   return merged;
 }
 

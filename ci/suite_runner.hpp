@@ -45,6 +45,9 @@ class Interrupted : public std::runtime_error {
 struct SuiteRun {
   Binary binary;
   std::vector<Case> cases;
+  // After MergeRepeats: "<case>: pass, fail, pass" for every case whose verdict changed
+  // between the runs.
+  std::vector<std::string> flaky;
 };
 
 // Runs the binary once. `listed` are the cases it is expected to report: any it does not
@@ -56,7 +59,8 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
                   const std::function<void(int finished, const std::string& running)>& progress);
 
 // Folds repeated runs of one binary into one: a case fails when any run failed (messages
-// tagged with the run), and its duration is the mean.
+// tagged with the run), its duration is the mean, and a case whose verdict changed between
+// runs is listed as flaky.
 SuiteRun MergeRepeats(std::vector<SuiteRun> runs);
 
 }  // namespace nsprobe::record

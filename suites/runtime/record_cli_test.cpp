@@ -60,6 +60,22 @@ EOT
 exit 1
 )sh";
 
+// One case that passes on odd runs and fails on even ones (a counter beside the script).
+constexpr const char* kFlakySuite = R"sh(#!/bin/sh
+case "$*" in *--gtest_list_tests*) printf 'Flaky.\n  Sometimes\n'; exit 0 ;; esac
+for a in "$@"; do case "$a" in --gtest_output=json:*) out="${a#--gtest_output=json:}" ;; esac; done
+n=$(($(cat "$0.count" 2>/dev/null || echo 0) + 1)); echo $n > "$0.count"
+echo '[ RUN      ] Flaky.Sometimes'
+if [ $((n % 2)) -eq 1 ]; then
+  echo '[       OK ] Flaky.Sometimes (0 ms)'
+  echo '{"testsuites": [{"name": "Flaky", "testsuite": [{"name": "Sometimes", "status": "RUN", "result": "COMPLETED", "time": "0s"}]}]}' > "$out"
+  exit 0
+fi
+echo '[  FAILED  ] Flaky.Sometimes (0 ms)'
+echo '{"testsuites": [{"name": "Flaky", "testsuite": [{"name": "Sometimes", "status": "RUN", "result": "COMPLETED", "time": "0s", "failures": [{"failure": "x.cpp:1 raced", "type": ""}]}]}]}' > "$out"
+exit 1
+)sh";
+
 // Lists two cases, starts the first and dies of SIGSEGV.
 constexpr const char* kCrashingSuite = R"sh(#!/bin/sh
 case "$*" in *--gtest_list_tests*) printf 'Crash.\n  First\n  Second\n'; exit 0 ;; esac
@@ -203,6 +219,18 @@ TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {
   ToolResult unknown = Nsprobe({"run", "--suites", suites_.path(), "--kinds", "nosuch"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.Describe();
   EXPECT_THAT(unknown.err, HasSubstr("--kinds: no suite binary for 'nosuch'"));
+}
+
+TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
+  AddScript("flaky_test", kFlakySuite);
+  ToolResult r = Nsprobe(
+      {"run", "--suites", suites_.path(), "--out", out_ / "f", "--repeat", "3", "--shuffle"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("Flaky: 1 case(s) changed verdict between repeats:\n  "
+                               "flaky:Flaky.Sometimes: pass, fail, pass\n"));
+  Record rec = LoadRecord(out_ / "f/record.json");
+  EXPECT_EQ(rec.flaky, std::vector<std::string>{"flaky:Flaky.Sometimes: pass, fail, pass"});
+  EXPECT_EQ(rec.cases.at(0).verdict, Verdict::kFail) << "a case fails when any run failed";
 }
 
 TEST_F(RecordCli, RunRefusesBadInputBeforeRunningAnything) {
