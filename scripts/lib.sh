@@ -14,6 +14,7 @@ NSPROBE_PACKAGES=(
   iproute2 procps util-linux
   libxml2-utils
   libyaml-cpp-dev cpio
+  clang-format git
 )
 # What scripts/matrix adds: QEMU to boot other kernels, objcopy to strip what goes in the guest.
 NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
