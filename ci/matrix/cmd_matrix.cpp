@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -316,20 +317,33 @@ int Matrix(MatrixOptions o) {
   o.suites_dir = fs::absolute(o.suites_dir).string();
   std::vector<KernelRequest> requests;
   for (const std::string& k : o.kernels) requests.push_back(matrix::ParseKernelArg(k));
-  if (requests.empty())
-    requests = matrix::DefaultKernels(o.rt, [](const std::string& package) {
-      try {
-        return !matrix::Capture({"apt-cache", "show", "-q", package}, 60).empty();
-      } catch (const std::exception&) {
-        return false;
-      }
-    });
+  const auto archive_has = [&](const std::string& package) {
+    // A .deb already in the cache needs no archive: the matrix runs offline after a download.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(o.cache) / "debs", ec))
+      if (e.path().filename().string().starts_with(package + "_")) return true;
+    try {
+      return !matrix::Capture({"apt-cache", "show", "-q", package}, 60).empty();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (requests.empty()) requests = matrix::DefaultKernels(o.rt, archive_has);
   const bool guests = std::any_of(requests.begin(), requests.end(), [](const KernelRequest& r) {
     return r.source != KernelRequest::Source::kHost;
   });
   if (guests && matrix::FindQemu().empty())
     throw UsageError(
         "qemu-system-x86_64 not found: install qemu-system-x86 (scripts/matrix installs it)");
+  // Bad input is refused before anything runs, not found out a kernel later.
+  for (const KernelRequest& r : requests) {
+    if (r.source == KernelRequest::Source::kPath) matrix::FromPath(r.value);
+    if (r.source == KernelRequest::Source::kPackage && !archive_has(r.value))
+      throw UsageError(
+          fmt::format("--kernel {}: apt knows no such package; list kernels with apt-cache search "
+                      "--names-only '^linux-image-' (after apt-get update)",
+                      r.value));
+  }
   record::PrepareOutputDir(o.out);
   fs::create_directories(o.cache);
   const fs::path out = fs::absolute(o.out);
@@ -366,9 +380,12 @@ int Matrix(MatrixOptions o) {
     files.Add("results.ktap", record::RenderKtap(rec));
     files.Commit();
     record::Totals t = rec.CountTotals();
+    std::string problem;
+    if (!run.problems.empty())
+      problem = " — " + run.problems.front() +
+                (run.console_log.empty() ? "" : " (console: " + run.console_log + ")");
     progress.Done(run.label, fmt::format("{:.1f} s: {} pass, {} fail, {} skip, {} error{}",
-                                         Since(start), t.pass, t.fail, t.skip, t.error,
-                                         run.problems.empty() ? "" : " — " + run.problems.front()));
+                                         Since(start), t.pass, t.fail, t.skip, t.error, problem));
     columns.push_back({std::move(run), std::move(rec)});
   }
   record::FileSet files(out.string());
