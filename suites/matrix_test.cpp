@@ -369,6 +369,10 @@ TEST(Report, DifferencesComeFirstWithKernelsAsColumns) {
   EXPECT_FALSE(by_name["clone3"].differs);
   EXPECT_FALSE(by_name["cgroup.version"].differs);
   EXPECT_FALSE(by_name.contains("host")) << "per-host noise is left out";
+  const MatrixRow& skipped = by_name["NS_GET_ID needs Linux 6.18 (ENOTTY)"];
+  EXPECT_EQ(skipped.group, "unsupported") << "a suite's unsupported skip is a feature row";
+  EXPECT_THAT(skipped.cells, ElementsAre("available", "unsupported"));
+  EXPECT_TRUE(skipped.differs);
 
   std::vector<MatrixRow> cases = CaseRows(cols);
   ASSERT_EQ(cases.size(), 3u);

@@ -157,6 +157,23 @@ std::vector<MatrixRow> FeatureRows(const std::vector<MatrixColumn>& columns) {
     for (const auto& [k, v] : r.fingerprint)
       if (std::string g = FactGroup(k); !g.empty()) put(g, k, i, v);
   }
+  // What the suites found missing without a probe field for it (nsfs file handles): each
+  // "unsupported" skip reason is a row, marked where a kernel's cases skipped for it.
+  std::map<std::string, std::vector<int>> unsupported;
+  for (std::size_t i = 0; i < n; ++i)
+    for (const Case& c : columns[i].record.cases)
+      if (c.verdict == Verdict::kSkip && c.skip_category == "unsupported") {
+        auto [it, fresh] = unsupported.try_emplace(c.reason, std::vector<int>(n, 0));
+        ++it->second[i];
+      }
+  for (const auto& [reason, counts] : unsupported)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (columns[i].record.cases.empty()) continue;
+      std::string name = reason.substr(reason.find(": ") + 2);
+      put("unsupported", name, i,
+          counts[i] == 0 ? "available"
+                         : fmt::format("unsupported: {} case(s) skip for it", counts[i]));
+    }
   std::vector<MatrixRow> out;
   for (const std::string& key : order) {
     Finish(rows[key]);
