@@ -98,6 +98,10 @@ Userland StageUserland(const StageOptions& o) {
     std::string name = e.path().filename().string();
     if (RunsInGuest(name, o.bench)) wanted.push_back(e.path());
   }
+  // Suites run fixtures of the build tree by absolute path (the negative control's planted
+  // insensitive uts_test): they come along at the same paths.
+  for (const auto& e : fs::recursive_directory_iterator(bin.parent_path() / "fixtures", ec))
+    if (e.is_regular_file() && ::access(e.path().c_str(), X_OK) == 0) wanted.push_back(e.path());
   std::sort(wanted.begin(), wanted.end());
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     const fs::path& p = wanted[i];
