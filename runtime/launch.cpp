@@ -347,8 +347,7 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   if (spec.join) join_plan = join::Prepare(*spec.join);
 
   bool shared = false;
-  const bool shared_possible =
-      !maps_from_parent && !join_plan.fork_for_pid && !(has_time && !exec_mode);
+  const bool shared_possible = !maps_from_parent && !join_plan.fork_for_pid && !has_time;
   switch (options.style) {
     case CloneStyle::kAuto:
       shared = exec_mode && shared_possible;
@@ -359,7 +358,7 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
       if (!shared_possible)
         throw std::invalid_argument(
             "clone style: shared memory cannot serve this spec (root-written id maps, a time "
-            "namespace entered by a body, or entering a pid namespace need their own memory)");
+            "namespace, or entering a pid namespace need their own memory)");
       shared = true;
       break;
   }
@@ -417,10 +416,12 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.uid_map = maps.uid_map.c_str();
   plan.become_root = maps.become_root;
   // The child unshares the time namespace itself rather than passing CLONE_NEWTIME to clone:
-  // offsets can only be written before any task enters it, clone(2) cannot carry the flag,
-  // and a copied child then enters by setns() while an exec'd one enters at execve.
+  // offsets can only be written before any task enters it, and clone(2) cannot carry the
+  // flag. It then enters by setns(), which needs an mm of its own, so a time namespace always
+  // takes a copied child: execve() enters time_for_children only since Linux 6.x (on 6.1 the
+  // program kept the parent's clocks, as the kernel matrix showed).
   plan.time_unshare = has_time;
-  plan.time_enter = has_time && !exec_mode;
+  plan.time_enter = has_time;
   plan.time_offsets = offsets.empty() ? nullptr : offsets.c_str();
   if (spec.hostname) {
     plan.hostname = spec.hostname->c_str();

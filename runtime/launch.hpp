@@ -88,7 +88,7 @@ enum class CloneStyle : std::uint8_t {
   kAuto,
   // CLONE_VM|CLONE_VFORK, as posix_spawn: the parent sleeps until the child execs or exits,
   // so a body must not wait for the parent. Refused (std::invalid_argument) for specs that
-  // need the parent during setup or a private mm (root-written id maps, time with a body,
+  // need the parent during setup or a private mm (root-written id maps, a time namespace,
   // entering a pid namespace).
   kSharedMemory,
   // A fork-like clone: the child has its own copy of memory.

@@ -19,18 +19,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// Where 6.1 behaves differently and a suite fails for it until the code it tests adapts: each
-// names its cause. Anything else failing only in the guest fails this test.
-const char* KnownGap(const record::Case& c) {
-  // execve() moves a task that unshared CLONE_NEWTIME into the new namespace only on later
-  // kernels; on 6.1 the exec'd program keeps the parent's clocks. Launch's exec mode relies on
-  // the switch (runtime/launch.cpp: time_enter only without exec), so the offsets are lost.
-  if (c.name.starts_with("Modes/TimeNamespace.ExecKeepsTheOffsets/"))
-    return "on 6.1 execve does not enter the unshared time namespace, and Launch's exec mode "
-           "does not setns() into time_for_children";
-  return nullptr;
-}
-
 TEST(KernelMatrix, SixOneCloudDiffersFromTheHostOnlyWhereTheKernelDoes) {
   fs::path out = fs::temp_directory_path() / "nsprobe-matrix-guest-test";
   fs::remove_all(out);
@@ -68,9 +56,6 @@ TEST(KernelMatrix, SixOneCloudDiffersFromTheHostOnlyWhereTheKernelDoes) {
       // What the older kernel lacks is a skip the probe explains, never another category.
       EXPECT_EQ(c.skip_category, "unsupported") << c.Key() << ": " << c.reason;
       ++unsupported;
-    } else if (c.verdict == record::Verdict::kFail && KnownGap(c)) {
-      std::cout << "known gap on " << guest.Fact("kernel.release") << ": " << c.Key() << ": "
-                << KnownGap(c) << "\n";
     } else {
       ADD_FAILURE() << c.Key() << ": " << record::VerdictName(was) << " on the host, "
                     << record::VerdictName(c.verdict) << " on " << guest.Fact("kernel.release")

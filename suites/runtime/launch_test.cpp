@@ -153,6 +153,26 @@ TEST_F(LaunchTest, ABodyCanLaunchCommandsWithSharedMemory) {
   EXPECT_TRUE(st.Success()) << st.Describe();
 }
 
+// execve() enters time_for_children only on newer kernels (not 6.1): the child joins by
+// setns() before it execs, which a shared mm cannot do, so a time namespace takes a copy.
+TEST_F(LaunchTest, ATimeNamespaceIsEnteredBeforeExecInACopiedChild) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kTime, Mode::kPrivileged);
+  Spec spec;
+  spec.kinds = KindSet{Kind::kTime};
+  spec.boottime_offset = TimeOffset{86400 * 3, 0};  // /proc/uptime reads CLOCK_BOOTTIME
+  LaunchReport report;
+  Pipe out = Pipe::Make();
+  spec.fds = {{out.write.Get(), 1}};
+  Child c = Launch(spec, std::vector<std::string>{"cat", "/proc/uptime"}, {.report = &report});
+  out.write.Reset();
+  char buf[128] = {};
+  ssize_t n = ::read(out.read.Get(), buf, sizeof buf - 1);
+  EXPECT_TRUE(c.Wait().Success());
+  EXPECT_FALSE(report.shared_memory);
+  ASSERT_GT(n, 0);
+  EXPECT_GT(std::atof(buf), 86400.0 * 3) << "uptime inside: " << buf;
+}
+
 TEST_F(LaunchTest, RootWrittenMapsNeedACopiedChild) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: root-written id maps need root";
   // Inside a user namespace (unshare -Ur) root may map only ids mapped there itself.
