@@ -68,16 +68,18 @@ TEST_F(NegativeControl, AGuardFileOffTmpfsDoesNotArmIt) {
   struct statfs fs {};
   ASSERT_EQ(::statfs("/var/tmp", &fs), 0);
   if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "unsupported: /var/tmp is a tmpfs on this machine";
-  std::string setup = fmt::format(
+  // Everything right but the file system; inside a user namespace so that uid 65534 can make
+  // the uts namespace too. The directory is removed before the shell exits.
+  std::string script = fmt::format(
       "d=$(mktemp -d -p /var/tmp) && printf '%s' \"uts:{0}:{1}\" > $d/g && "
-      "trap 'rm -rf $d' EXIT && "
-      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=$d/g NSPROBE_GUARD_TOKEN={0}",
-      kToken, kShellFingerprint);
+      "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=$d/g NSPROBE_GUARD_TOKEN={0} "
+      "{2} exec --ns uts -- readlink /proc/self/ns/uts; rc=$?; rm -rf $d; exit $rc",
+      kToken, kShellFingerprint, NSPROBE_BINARY);
   ToolResult r = RunTool(
-      0, {},
-      {"sh", "-c", setup + " " NSPROBE_BINARY " exec --ns uts -- readlink /proc/self/ns/uts"});
+      0, {}, {NSPROBE_BINARY, "exec", "--ns", "user", "--map-root", "--", "sh", "-c", script});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_NE(r.out, host_uts_ + "\n");
+  EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
 }
 
 TEST_F(NegativeControl, AWrongTokenDoesNotArmIt) {
