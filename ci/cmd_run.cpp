@@ -20,6 +20,7 @@
 #include "ci/probe_json.hpp"
 #include "ci/render.hpp"
 #include "ci/sensitivity.hpp"
+#include "ci/stress.hpp"
 #include "ci/suite_runner.hpp"
 #include "runtime/fingerprint.hpp"
 #include "runtime/probe.hpp"
@@ -34,6 +35,7 @@ struct RunOptions {
   std::string out, filter, kinds, bench, suites_dir, negative_control;
   int repeat = 1;
   bool shuffle = false;
+  bool stress = false;
   unsigned seed = 0;
   double timeout = 300;
 };
@@ -222,9 +224,10 @@ void RunAll(const std::vector<record::SuiteBinary>& suites, const record::SuiteO
 
 // The kinds of --negative-control, each with its suite, in AllKinds() order.
 record::GuardRun NegativeControlPlan(const RunOptions& o) {
-  if (!o.kinds.empty() || o.repeat != 1)
+  if (!o.kinds.empty() || o.repeat != 1 || o.stress)
     throw UsageError(
-        "--negative-control runs each kind's own suite once; drop --kinds and --repeat");
+        "--negative-control runs each kind's own suite once, quietly; drop --kinds, --repeat and "
+        "--stress");
   KindSet kinds;
   try {
     kinds = ParseKinds(o.negative_control);
@@ -278,7 +281,8 @@ int Run(const RunOptions& o_in) {
                  {"timeout_s", o.timeout},
                  {"suites_dir", o.suites_dir},
                  {"bench", o.bench},
-                 {"negative_control", o.negative_control}};
+                 {"negative_control", o.negative_control},
+                 {"stress", o.stress}};
   if (bench) {
     rec.bench_context = bench->context;
     rec.benchmarks = bench->benchmarks;
@@ -298,7 +302,19 @@ int Run(const RunOptions& o_in) {
     };
     rec = record::RunInGuard(*guard_plan, rec);
   } else {
+    std::optional<record::ChurnLoad> load;
+    if (o.stress) load.emplace();
     RunAll(suites, so, o.repeat, progress, rec);
+    if (load) {
+      rec.options["stress_load"] = load->Stop();
+      const auto& l = rec.options["stress_load"];
+      fmt::print(stderr,
+                 "stress: {} workers created and tore down {} sets of namespaces beside the "
+                 "suites; ENOSPC retried {} times, given up {} times, other errors {}\n",
+                 l["workers"].get<std::size_t>(), l["namespace_sets_created"].get<std::int64_t>(),
+                 l["enospc_retries"].get<std::int64_t>(), l["enospc_gave_up"].get<std::int64_t>(),
+                 l["other_errors"].get<std::int64_t>());
+    }
   }
   if (rec.cases.empty())
     throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
@@ -347,6 +363,9 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--repeat", o->repeat, "Run each binary N times; a case fails if any run did")
       ->check(CLI::PositiveNumber);
   app->add_flag("--shuffle", o->shuffle, "Shuffle binaries and cases (the seed is recorded)");
+  app->add_flag("--stress", o->stress,
+                "Run the suites beside a bounded namespace-churn load (2 workers creating and "
+                "tearing down namespaces); its counts go in the record");
   app->add_option("--seed", o->seed, "Seed for --shuffle (1..99999)")->check(CLI::Range(1, 99999));
   app->add_option("--timeout", o->timeout, "Kill a suite binary after this many seconds")
       ->check(CLI::PositiveNumber);

@@ -111,6 +111,7 @@ TEST_F(NegativeControlRun, BadRequestsExitTwoWithOneLineAndWriteNothing) {
         {"run", "--negative-control", "none", "--out", out},
         {"run", "--negative-control", "uts", "--kinds", "pid", "--out", out},
         {"run", "--negative-control", "uts", "--repeat", "2", "--out", out},
+        {"run", "--negative-control", "uts", "--stress", "--out", out},
         {"run", "--negative-control", "uts", "--suites", "/", "--out", out}}) {
     ToolResult r = Nsprobe(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();

@@ -233,6 +233,19 @@ TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
   EXPECT_EQ(rec.cases.at(0).verdict, Verdict::kFail) << "a case fails when any run failed";
 }
 
+TEST_F(RecordCli, StressRunsAChurnLoadBesideTheSuitesAndCountsIt) {
+  AddKindTest();
+  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "s", "--stress"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("stress: 2 workers created and tore down "));
+  Record rec = LoadRecord(out_ / "s/record.json");
+  const auto& load = rec.options["stress_load"];
+  EXPECT_EQ(load.value("workers", 0), 2) << load.dump();
+  EXPECT_GT(load.value("namespace_sets_created", 0), 0) << load.dump();
+  EXPECT_EQ(load.value("other_errors", -1), 0) << load.dump();
+  EXPECT_TRUE(rec.host["changes"].empty()) << rec.host.dump(2);
+}
+
 TEST_F(RecordCli, RunRefusesBadInputBeforeRunningAnything) {
   AddKindTest();
   std::string file = out_ / "a_file";
