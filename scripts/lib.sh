@@ -45,6 +45,8 @@ nsprobe_build() {
     cmake --preset "$NSPROBE_PRESET" -S "$NSPROBE_ROOT" -B "$NSPROBE_BUILD_DIR" >/dev/null
   fi
   nsprobe_log "building"
-  cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" | grep -v '^\[' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { nsprobe_log "build failed"; exit 1; }
+  # The build's own status, not grep's: under pipefail a `|| true` would hide a failed build.
+  local status=0
+  cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" > >(grep -v '^\[' >&2) 2>&1 || status=$?
+  [ "$status" -eq 0 ] || { nsprobe_log "build failed"; exit 1; }
 }
