@@ -81,7 +81,7 @@ int EnterInChild(int pidfd, unsigned pidfd_flags, const int* fds, const int* fd_
   return 0;
 }
 
-int ForkIntoPidNamespaceInChild() {
+NSPROBE_CHILD_SIDE int ForkIntoPidNamespaceInChild() {
   long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return errno;
   if (pid == 0) {

@@ -121,7 +121,7 @@ void SendReportInChild(const ChildPlan& p, const Report& r) {
   }
 }
 
-[[noreturn]] void FailInChild(const ChildPlan& p, Step step, int err) {
+[[noreturn]] NSPROBE_CHILD_SIDE void FailInChild(const ChildPlan& p, Step step, int err) {
   Report r;
   r.step = static_cast<std::int32_t>(step);
   r.err = err;
@@ -151,7 +151,7 @@ int PrepareDescriptorsInChild(const ChildPlan& p) {
 
 // The child's whole setup, one straight list. Async-signal-safe; runs between clone3() and
 // _exit()/execve().
-int ChildMain(void* arg) {
+NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
   const ChildPlan& p = *static_cast<const ChildPlan*>(arg);
   Report ready;
   auto timed = [&](Phase phase, auto&& step_fn) {
@@ -233,7 +233,7 @@ int ChildMain(void* arg) {
 // Runs in a CLONE_VM|CLONE_VFORK|CLONE_FILES child while the caller sleeps: drops to the
 // unprivileged creator and clones the real child as the caller's own (CLONE_PARENT), so the
 // caller can wait for it and holds its pidfd. Async-signal-safe.
-int CreatorMain(void* arg) {
+NSPROBE_CHILD_SIDE int CreatorMain(void* arg) {
   ChildPlan& p = *static_cast<ChildPlan*>(arg);
   if (int e = user::DropToCreatorInChild(p.creator)) {
     p.create_err = e;
