@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 // Children alive at once: enough to keep both CPUs busy, few enough that the backlog is the
 // kernel's, not ours.
 constexpr int kInFlight = 4;
-constexpr std::size_t kStackSize = 64 * 1024;
+constexpr std::size_t kStackSize = std::size_t{64} * 1024;
 
 int ExitAtOnce(void*) { return 0; }
 
@@ -90,8 +90,8 @@ double CreateLatencyMicros(std::uint64_t ns_flags) {
 }
 
 double IdleLatencyMicros(std::uint64_t ns_flags) {
-  std::vector<double> v;
-  for (int i = 0; i < 15; ++i) v.push_back(CreateLatencyMicros(ns_flags));
+  std::vector<double> v(15);
+  for (double& latency : v) latency = CreateLatencyMicros(ns_flags);
   std::nth_element(v.begin(), v.begin() + 7, v.end());
   return v[7];
 }

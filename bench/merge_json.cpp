@@ -19,9 +19,7 @@ std::string WithoutNonFinite(const std::string& text) {
   return std::regex_replace(text, kNonFinite, "$1null");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Merge(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: merge_json OUT.json IN.json...: merges Google Benchmark JSON files\n";
     return 2;
@@ -56,4 +54,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Merge(argc, argv);
+  } catch (const std::exception& e) {  // a full disk, a bad allocation: say so, never abort
+    std::cerr << "merge_json: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -28,6 +28,7 @@ void BM_Peer(benchmark::State& state, std::vector<std::string> argv) {
     return;
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   auto run_once = [&]() -> bool {

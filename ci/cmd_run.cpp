@@ -45,8 +45,7 @@ std::string UtcNow(const char* format) {
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   char buf[64];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
+  return std::strftime(buf, sizeof buf, format, &tm) > 0 ? buf : "";
 }
 
 // results/<date>-<host>-<kernel>, under $NSPROBE_RESULTS when set (scripts/run points it
@@ -121,7 +120,7 @@ class ProgressLine {
                                    cases, current);
     if (line.size() > 110) line = line.substr(0, 107) + "...";
     fmt::print(stderr, "\r\033[K{}", line);
-    std::fflush(stderr);
+    (void)std::fflush(stderr);  // a progress line lost to a full disk is no failure
   }
   void Finished(const record::Binary& b, const std::vector<record::Case>& cases) {
     if (live_) fmt::print(stderr, "\r\033[K");
