@@ -151,6 +151,27 @@ void BM_LaunchFull(benchmark::State& state) {
                      Phase::kLoopback});
 }
 
+// The same exec launch (/bin/true) with each clone style, side by side per kind: what the
+// shared-memory (vfork-style) clone saves over a copy. Time is absent: entering a time
+// namespace needs a copied child (see Launch).
+void BM_LaunchExecStyle(benchmark::State& state, KindSet kinds, CloneStyle style) {
+  if (std::string why = UnavailableReason(kinds); !why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  Spec spec;
+  spec.kinds = kinds;
+  const std::vector<std::string> argv = {kTrue};
+  for (auto _ : state) {
+    try {
+      Launch(spec, argv, {.style = style}).Wait();
+    } catch (const std::exception& e) {
+      state.SkipWithError(fmt::format("failed: {}", e.what()).c_str());
+      break;
+    }
+  }
+}
+
 [[maybe_unused]] const bool kRegistered = [] {
   Careful(benchmark::RegisterBenchmark("BM_Floor/vfork", BM_FloorVfork));
   Careful(benchmark::RegisterBenchmark("BM_Floor/clone3_vm_vfork", BM_FloorClone3VmVfork));
@@ -162,6 +183,13 @@ void BM_LaunchFull(benchmark::State& state) {
     Careful(benchmark::RegisterBenchmark(("BM_Launch/" + k.name).c_str(), BM_Launch, k.kinds));
   }
   Careful(benchmark::RegisterBenchmark("BM_Launch/full", BM_LaunchFull));
+  for (const NamedKinds& k : EachKindAndAll()) {
+    if (k.kinds.Has(Kind::kTime)) continue;
+    Careful(benchmark::RegisterBenchmark(("BM_LaunchExec/" + k.name + "/vfork").c_str(),
+                                         BM_LaunchExecStyle, k.kinds, CloneStyle::kSharedMemory));
+    Careful(benchmark::RegisterBenchmark(("BM_LaunchExec/" + k.name + "/fork").c_str(),
+                                         BM_LaunchExecStyle, k.kinds, CloneStyle::kCopy));
+  }
   for (const NamedKinds& k : EachKindAndAll())
     Careful(benchmark::RegisterBenchmark(("BM_LaunchUnprivileged/" + k.name).c_str(),
                                          BM_LaunchUnprivileged, k.kinds));
