@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "ci/render.hpp"
+#include "ci/sensitivity.hpp"
 
 namespace nsprobe::record {
 namespace {
@@ -41,10 +42,17 @@ std::string Fenced(std::string_view text) {
 
 std::string RenderMarkdown(const Record& record) {
   Totals t = record.CountTotals();
+  // A negative control's verdict is its sensitivity: there, the failures are the point.
+  const bool control = IsNegativeControl(record);
+  const bool good = control ? SensitivityComplete(record) : t.fail + t.error == 0;
   std::string out =
-      fmt::format("## {} nsprobe: {} passed, {} failed, {} skipped, {} errors\n\n{} · {}\n\n",
-                  t.fail + t.error == 0 ? "✅" : "❌", t.pass, t.fail, t.skip, t.error,
-                  MachineLine(record), record.created);
+      fmt::format("## {} nsprobe{}: {} passed, {} failed, {} skipped, {} errors\n\n{} · {}\n\n",
+                  good ? "✅" : "❌",
+                  control ? fmt::format(" negative control of {} ({})",
+                                        record.sensitivity.value("withheld", std::string("?")),
+                                        good ? "every case sensitive" : "NOT every case sensitive")
+                          : "",
+                  t.pass, t.fail, t.skip, t.error, MachineLine(record), record.created);
   out += "| kind | pass | fail | skip | error |\n|---|---:|---:|---:|---:|\n";
   for (const KindTotals& k : TotalsByKind(record))
     out += fmt::format("| {} | {} | {} | {} | {} |\n", Cell(k.label), k.totals.pass, k.totals.fail,

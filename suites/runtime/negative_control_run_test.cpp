@@ -87,7 +87,9 @@ TEST_F(NegativeControlRun, UtsIsFullySensitiveAndTheHostKeepsItsName) {
   EXPECT_TRUE(rec.host.value("checked", false));
   EXPECT_TRUE(rec.host["changes"].empty()) << rec.host.dump(2);
   EXPECT_THAT(r.out, HasSubstr("uts              15       15       100.0%"));
-  EXPECT_THAT(testing::ReadText(out + "/summary.md"), HasSubstr("### Negative control"));
+  const std::string md = testing::ReadText(out + "/summary.md");
+  EXPECT_THAT(md, HasSubstr("## ✅ nsprobe negative control of uts (every case sensitive)"));
+  EXPECT_THAT(md, HasSubstr("### Negative control"));
 }
 
 TEST_F(NegativeControlRun, APlantedInsensitiveCaseIsNamedAndFailsTheRun) {
@@ -102,6 +104,8 @@ TEST_F(NegativeControlRun, APlantedInsensitiveCaseIsNamedAndFailsTheRun) {
   EXPECT_EQ(uts.value("cases", 0), 2);
   EXPECT_EQ(uts.value("failed_as_expected", 0), 1) << "the sensitive case failed as it should";
   EXPECT_FALSE(rec.sensitivity.value("complete", true));
+  EXPECT_THAT(testing::ReadText(out + "/summary.md"),
+              HasSubstr("## ❌ nsprobe negative control of uts (NOT every case sensitive)"));
 }
 
 TEST_F(NegativeControlRun, BadRequestsExitTwoWithOneLineAndWriteNothing) {
