@@ -57,6 +57,8 @@ std::string BenchPath(const Benchmark& benchmark);
 
 // The first line of a case's first failure (or its error reason), for one-line listings.
 std::string Headline(const Case& c);
+// One Markdown table cell: '|' escaped, newlines as spaces.
+std::string MdCell(std::string_view text);
 // Escapes &, <, >, " and ' and drops characters XML 1.0 does not allow.
 std::string XmlEscape(std::string_view text);
 // "812 ns", "2.41 µs", "1.20 ms", "3.00 s".

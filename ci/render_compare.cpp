@@ -39,12 +39,6 @@ std::string Summary(const Comparison& cmp) {
 
 std::string Percent(double change) { return fmt::format("{:+.1f}%", change * 100); }
 
-std::string MdCell(std::string_view text) {
-  std::string out;
-  for (char ch : text) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
-  return out;
-}
-
 }  // namespace
 
 std::string RenderCompareText(const Comparison& cmp) {

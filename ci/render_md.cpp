@@ -14,19 +14,6 @@ namespace {
 constexpr std::size_t kBudget = 512 * 1024;
 constexpr std::size_t kMaxFailureText = 4000;
 
-std::string Cell(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|')
-      out += "\\|";
-    else if (ch == '\n')
-      out += ' ';
-    else
-      out += ch;
-  }
-  return out;
-}
-
 // A fenced block whose fence is longer than any backtick run inside it.
 std::string Fenced(std::string_view text) {
   std::size_t longest = 0, run = 0;
@@ -55,8 +42,8 @@ std::string RenderMarkdown(const Record& record) {
                   t.pass, t.fail, t.skip, t.error, MachineLine(record), record.created);
   out += "| kind | pass | fail | skip | error |\n|---|---:|---:|---:|---:|\n";
   for (const KindTotals& k : TotalsByKind(record))
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", Cell(k.label), k.totals.pass, k.totals.fail,
-                       k.totals.skip, k.totals.error);
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", MdCell(k.label), k.totals.pass,
+                       k.totals.fail, k.totals.skip, k.totals.error);
   out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail, t.skip,
                      t.error);
 
@@ -70,16 +57,16 @@ std::string RenderMarkdown(const Record& record) {
     for (const SensitivityRow& r : sensitivity) {
       std::vector<std::string> notes = r.insensitive;
       for (const std::string& n : r.failed_in_baseline) notes.push_back(n + " (failed with it)");
-      out += fmt::format("| {} | {} | {} | {}{:.1f}% | {} |\n", Cell(r.kind), r.cases, r.failed,
+      out += fmt::format("| {} | {} | {} | {}{:.1f}% | {} |\n", MdCell(r.kind), r.cases, r.failed,
                          r.complete ? "✅ " : "❌ ", r.percent,
-                         Cell(fmt::format("{}", fmt::join(notes, "; "))));
+                         MdCell(fmt::format("{}", fmt::join(notes, "; "))));
     }
   }
 
   if (!record.flaky.empty()) {
     out += fmt::format("\n### Flaky: {} case(s) changed verdict between repeats\n\n",
                        record.flaky.size());
-    for (const std::string& line : record.flaky) out += fmt::format("- `{}`\n", Cell(line));
+    for (const std::string& line : record.flaky) out += fmt::format("- `{}`\n", MdCell(line));
   }
 
   std::size_t left_out = 0;
@@ -106,14 +93,14 @@ std::string RenderMarkdown(const Record& record) {
   if (!skips.empty())
     out += "\n### Skip reasons\n\n| cases | category | reason |\n|---:|---|---|\n";
   for (const SkipGroup& g : skips)
-    out += fmt::format("| {} | {} | {} |\n", g.cases.size(), Cell(g.category), Cell(g.reason));
+    out += fmt::format("| {} | {} | {} |\n", g.cases.size(), MdCell(g.category), MdCell(g.reason));
   if (!record.benchmarks.empty()) {
     out +=
         "\n### Benchmarks\n\n| benchmark | median | min | max | reps "
         "|\n|---|---:|---:|---:|---:|\n";
     for (const Benchmark& b : record.benchmarks) {
       std::string row =
-          fmt::format("| `{}` | {} | {} | {} | {} |\n", Cell(b.name), FormatNs(b.Median()),
+          fmt::format("| `{}` | {} | {} | {} | {} |\n", MdCell(b.name), FormatNs(b.Median()),
                       FormatNs(b.Min()), FormatNs(b.Max()), b.real_ns.size());
       if (out.size() + row.size() > kBudget) {
         ++left_out;

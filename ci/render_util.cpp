@@ -150,6 +150,19 @@ std::string MachineLine(const Record& record) {
                      record.Fact("host"));
 }
 
+std::string MdCell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
+}
+
 bool IsNegativeControl(const Record& record) {
   return record.sensitivity.is_object() && record.sensitivity.contains("kinds");
 }

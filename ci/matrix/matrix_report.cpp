@@ -13,6 +13,7 @@ namespace nsprobe::matrix {
 namespace {
 
 using record::Case;
+using record::MdCell;
 using record::Verdict;
 
 // Fingerprint facts that describe the kernel and its policy, by row group.
@@ -55,19 +56,6 @@ std::string CaseCell(const Case* c) {
 std::string Truncate(std::string text, std::size_t max) {
   if (text.size() > max) text = text.substr(0, max - 3) + "...";
   return text;
-}
-
-std::string Md(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|')
-      out += "\\|";
-    else if (ch == '\n')
-      out += ' ';
-    else
-      out += ch;
-  }
-  return out;
 }
 
 std::string ColumnTitle(const MatrixColumn& c) {
@@ -219,12 +207,12 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
   std::string out = "# nsprobe kernel matrix\n\n";
   std::string head = "| |", rule = "|---|";
   for (const MatrixColumn& c : columns) {
-    head += " " + Md(ColumnTitle(c)) + " |";
+    head += " " + MdCell(ColumnTitle(c)) + " |";
     rule += "---|";
   }
   auto table_row = [&](const std::string& name, const std::vector<std::string>& cells) {
-    std::string line = "| " + Md(name) + " |";
-    for (const std::string& cell : cells) line += " " + Md(Truncate(cell, 80)) + " |";
+    std::string line = "| " + MdCell(name) + " |";
+    for (const std::string& cell : cells) line += " " + MdCell(Truncate(cell, 80)) + " |";
     return line + "\n";
   };
   out += head + "\n" + rule + "\n";
@@ -247,7 +235,7 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
                      differing(features), features.size(), differing(cases), cases.size());
   for (const MatrixColumn& c : columns)
     for (const std::string& p : c.run.problems)
-      out += fmt::format("\n> **{}**: {}\n", Md(c.run.label), Md(p));
+      out += fmt::format("\n> **{}**: {}\n", MdCell(c.run.label), MdCell(p));
 
   out += "\n## What each kernel offers (differences first)\n\n" + head + "\n" + rule + "\n";
   for (const MatrixRow& r : features)
