@@ -57,6 +57,9 @@ std::string BenchPath(const Benchmark& benchmark);
 
 // The first line of a case's first failure (or its error reason), for one-line listings.
 std::string Headline(const Case& c);
+// A case's verdict in one short cell: "pass", "FAIL", "ERROR", "skip: <why>" with the skip's
+// reason or only its category; "—" where the case did not run.
+std::string VerdictCell(const Case* c, bool skip_reason);
 // One Markdown table cell: '|' escaped, newlines as spaces.
 std::string MdCell(std::string_view text);
 // Escapes &, <, >, " and ' and drops characters XML 1.0 does not allow.

@@ -17,21 +17,6 @@ std::string Verdict3(const BenchDelta& d) {
   return "no significant change";
 }
 
-std::string Cell(const Case* c) {
-  if (c == nullptr) return "—";
-  switch (c->verdict) {
-    case Verdict::kPass:
-      return "pass";
-    case Verdict::kFail:
-      return "FAIL";
-    case Verdict::kSkip:
-      return "skip: " + c->reason;
-    case Verdict::kError:
-      return "ERROR";
-  }
-  return "?";
-}
-
 std::string Summary(const Comparison& cmp) {
   return fmt::format("{}: {} new failure(s), {} benchmark regression(s)",
                      cmp.Failed() ? "FAILED" : "OK", cmp.NewFailures(), cmp.Regressions());
@@ -70,7 +55,7 @@ std::string RenderCompareText(const Comparison& cmp) {
     for (const MatrixRow& row : cmp.matrix) {
       out += fmt::format("  {}: {}\n", row.suite, row.name);
       for (std::size_t i = 0; i < row.cells.size(); ++i)
-        out += fmt::format("      {}: {}\n", cmp.inputs[i].label, Cell(row.cells[i]));
+        out += fmt::format("      {}: {}\n", cmp.inputs[i].label, VerdictCell(row.cells[i], true));
     }
   }
   for (const std::string& w : cmp.warnings) out += "\nwarning: " + w + "\n";
@@ -112,7 +97,7 @@ std::string RenderCompareMarkdown(const Comparison& cmp) {
     for (const MatrixRow& row : cmp.matrix) {
       out += fmt::format("| `{}: {}` |", row.suite, row.name);
       // fmt, not operator+: GCC 12 at -O3 misreads the temporaries as overlapping (-Wrestrict).
-      for (const Case* c : row.cells) out += fmt::format(" {} |", MdCell(Cell(c)));
+      for (const Case* c : row.cells) out += fmt::format(" {} |", MdCell(VerdictCell(c, true)));
       out += "\n";
     }
   }
@@ -192,7 +177,7 @@ std::string RenderCompareHtml(const Comparison& cmp) {
                           XmlEscape(row.name));
       for (const Case* c : row.cells)
         body += fmt::format("<td class=\"{}\">{}</td>", c ? VerdictName(c->verdict) : "",
-                            XmlEscape(Cell(c)));
+                            XmlEscape(VerdictCell(c, true)));
       body += "</tr>\n";
     }
     body += "</table>\n";

@@ -150,6 +150,22 @@ std::string MachineLine(const Record& record) {
                      record.Fact("host"));
 }
 
+std::string VerdictCell(const Case* c, bool skip_reason) {
+  if (c == nullptr) return "—";
+  switch (c->verdict) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "FAIL";
+    case Verdict::kSkip:
+      if (skip_reason) return "skip: " + c->reason;
+      return "skip: " + (c->skip_category.empty() ? std::string("?") : c->skip_category);
+    case Verdict::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
 std::string MdCell(std::string_view text) {
   std::string out;
   for (char ch : text) {

@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 namespace nsprobe {
@@ -49,6 +51,16 @@ void WriteFileOrThrow(const std::string& path, std::string_view data) {
   if (n != static_cast<ssize_t>(data.size()))
     throw std::system_error(errno, std::generic_category(),
                             fmt::format("write({}, \"{}\")", path, data));
+}
+
+int WriteOnceInChild(const char* path, const char* text) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  std::size_t len = std::strlen(text);
+  ssize_t n = ::write(fd, text, len);
+  int err = n == static_cast<ssize_t>(len) ? 0 : (n < 0 ? errno : EIO);
+  ::close(fd);
+  return err;
 }
 
 }  // namespace nsprobe

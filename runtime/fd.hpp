@@ -52,5 +52,8 @@ bool TryReadFile(const std::string& path, std::string& out);
 // Writes `data` to an existing file in one write(2); throws std::system_error naming the
 // path and the data.
 void WriteFileOrThrow(const std::string& path, std::string_view data);
+// Writes `text` to an existing file in one write(2), as /proc/PID/{uid_map,gid_map,setgroups}
+// and /proc/sys files require; 0 or an errno (EIO for a short write). Async-signal-safe.
+int WriteOnceInChild(const char* path, const char* text);
 
 }  // namespace nsprobe

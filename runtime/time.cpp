@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/fd.hpp"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -26,13 +28,7 @@ std::string OffsetsText(const Spec& spec) {
 }
 
 int WriteOffsetsInChild(const char* text) {
-  int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  std::size_t len = std::strlen(text);
-  ssize_t n = ::write(fd, text, len);
-  int err = n == static_cast<ssize_t>(len) ? 0 : (n < 0 ? errno : EIO);
-  ::close(fd);
-  return err;
+  return WriteOnceInChild("/proc/self/timens_offsets", text);
 }
 
 int EnterTimeForChildrenInChild() {

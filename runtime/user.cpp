@@ -20,17 +20,6 @@ bool MapsZero(const IdMap& map) {
   return false;
 }
 
-// One write(2), as the kernel requires for the map files. Async-signal-safe.
-int WriteWhole(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  std::size_t len = std::strlen(text);
-  ssize_t n = ::write(fd, text, len);
-  int err = n == static_cast<ssize_t>(len) ? 0 : (n < 0 ? errno : EIO);
-  ::close(fd);
-  return err;
-}
-
 }  // namespace
 
 MapTexts PlanMaps(const Spec& spec, uid_t creator_uid, gid_t creator_gid, bool privileged) {
@@ -85,7 +74,7 @@ int WriteIdMapsInChild(const char* setgroups, const char* gid_map, const char* u
                {Step::kUidMap, "/proc/self/uid_map", uid_map}};
   for (const auto& f : files) {
     if (f.text == nullptr || f.text[0] == '\0') continue;
-    int err = WriteWhole(f.path, f.text);
+    int err = WriteOnceInChild(f.path, f.text);
     if (err != 0) {
       *failed_step = static_cast<int>(f.step);
       return err;

@@ -27,7 +27,6 @@ using testing::ForkInChild;
 using testing::FreshUserNamespace;
 using testing::Observations;
 using testing::ReapInChild;
-using testing::WriteInChild;
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kCounterLimitNs = 10'000'000'000;  // bound on asynchronous frees
@@ -84,7 +83,7 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
   Child c = Launch(FreshUserNamespace(mode), [&] {
     GUARD_FRESH_USERNS(w, host_user);
     w.File("default", sysctl.c_str());
-    w.Value("set", WriteInChild(sysctl.c_str(), "1"));
+    w.Value("set", WriteOnceInChild(sysctl.c_str(), "1"));
     w.File("now", sysctl.c_str());
     // The first namespace, kept by a forked copy until we let it go.
     int sync[2], hold[2];
@@ -154,7 +153,7 @@ TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
     GUARD_FRESH_USERNS(w, host_user);
     w.Value("uid", ::syscall(SYS_geteuid));
     w.Value("before", TryCreateInChild(CLONE_NEWUSER));
-    w.Value("set", WriteInChild(sysctl.c_str(), "0"));
+    w.Value("set", WriteOnceInChild(sysctl.c_str(), "0"));
     w.Value("after", TryCreateInChild(CLONE_NEWUSER));
     w.Value("with_net", TryCreateInChild(CLONE_NEWUSER | CLONE_NEWNET));
     return 0;
@@ -179,7 +178,7 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
   auto w = obs.Writer();
   Child c = Launch(FreshUserNamespace(GetParam()), [&] {
     GUARD_FRESH_USERNS(w, host_user);
-    w.Value("set", WriteInChild(sysctl.c_str(), "0"));
+    w.Value("set", WriteOnceInChild(sysctl.c_str(), "0"));
     long pid = ForkInChild(CLONE_NEWUSER);
     if (pid == 0) {
       // One level down: this namespace's own limit is the default, yet the parent's 0 binds.
@@ -272,9 +271,9 @@ TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
       }
       if (pid == 0) {
         // Map root to our parent's root (our own euid there), as an unprivileged writer may.
-        if (int e = WriteInChild("/proc/self/setgroups", "deny")) ::_exit(e);
-        if (int e = WriteInChild("/proc/self/gid_map", "0 0 1")) ::_exit(e);
-        if (int e = WriteInChild("/proc/self/uid_map", "0 0 1")) ::_exit(e);
+        if (int e = WriteOnceInChild("/proc/self/setgroups", "deny")) ::_exit(e);
+        if (int e = WriteOnceInChild("/proc/self/gid_map", "0 0 1")) ::_exit(e);
+        if (int e = WriteOnceInChild("/proc/self/uid_map", "0 0 1")) ::_exit(e);
         continue;
       }
       int status = ReapInChild(pid);

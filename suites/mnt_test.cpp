@@ -41,7 +41,6 @@ using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
 using testing::TempDir;
-using testing::WriteFileInChild;
 
 constexpr auto kWait = std::chrono::seconds(20);
 
@@ -352,9 +351,9 @@ TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
                          nullptr, nullptr);
     if (pid == 0) {
       // Map ourselves (root of O's user namespace) so that tmpfs inodes have an owner.
-      int e = WriteFileInChild("/proc/self/setgroups", "deny");
-      if (e == 0) e = WriteFileInChild("/proc/self/gid_map", "0 0 1");
-      if (e == 0) e = WriteFileInChild("/proc/self/uid_map", "0 0 1");
+      int e = WriteOnceInChild("/proc/self/setgroups", "deny");
+      if (e == 0) e = WriteOnceInChild("/proc/self/gid_map", "0 0 1");
+      if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", "0 0 1");
       w.Result("inner_maps", e == 0 ? 0 : -1, e);
       look.ReachInChild(::syscall(SYS_getpid), ::syscall(SYS_getppid));
       NSPROBE_RECORD(w, "umount_inherited", ::umount2(l.c_str(), 0));

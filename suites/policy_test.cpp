@@ -122,7 +122,7 @@ TEST_P(LimitZero, ProbeNamesTheKnob) {
       [&] {
         // Never write a limit outside a user namespace of our own.
         if (testing::InodeOf("/proc/self/ns/user") == host_user) return 80;
-        return testing::WriteInChild(sysctl.c_str(), "0") == 0 ? 0 : 81;
+        return WriteOnceInChild(sysctl.c_str(), "0") == 0 ? 0 : 81;
       },
       kProbeJson);
   ASSERT_NE(c.status.code, 80) << "no fresh user namespace: refused to touch " << sysctl;

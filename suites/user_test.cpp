@@ -35,7 +35,6 @@ using testing::Holder;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
-using testing::WriteFileInChild;
 
 constexpr auto kWait = std::chrono::seconds(20);
 // The outside id a root writer maps inside root to in the privileged mode: not root, so the
@@ -57,7 +56,7 @@ std::uint64_t FullCaps() {
 }
 
 void RecordWrite(const ObservationWriter& w, const char* key, const char* path, const char* text) {
-  int err = WriteFileInChild(path, text);
+  int err = WriteOnceInChild(path, text);
   w.Result(key, err == 0 ? 0 : -1, err);
 }
 
@@ -454,9 +453,9 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
                        for (;; ++depth) {
                          const char* u = depth == 1 ? first_uid.c_str() : "0 0 1";
                          const char* g = depth == 1 ? first_gid.c_str() : "0 0 1";
-                         WriteFileInChild("/proc/self/setgroups", "deny");
-                         int e = WriteFileInChild("/proc/self/gid_map", g);
-                         if (e == 0) e = WriteFileInChild("/proc/self/uid_map", u);
+                         WriteOnceInChild("/proc/self/setgroups", "deny");
+                         int e = WriteOnceInChild("/proc/self/gid_map", g);
+                         if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", u);
                          if (e != 0) {
                            w.Result("map", -1, e);
                            return 1;

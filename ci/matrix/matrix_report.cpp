@@ -15,6 +15,7 @@ namespace {
 using record::Case;
 using record::MdCell;
 using record::Verdict;
+using record::VerdictCell;
 
 // Fingerprint facts that describe the kernel and its policy, by row group.
 std::string FactGroup(const std::string& key) {
@@ -36,21 +37,6 @@ void Finish(MatrixRow& row) {
 
 void StableDiffersFirst(std::vector<MatrixRow>& rows) {
   std::stable_partition(rows.begin(), rows.end(), [](const MatrixRow& r) { return r.differs; });
-}
-
-std::string CaseCell(const Case* c) {
-  if (c == nullptr) return "—";
-  switch (c->verdict) {
-    case Verdict::kPass:
-      return "pass";
-    case Verdict::kFail:
-      return "FAIL";
-    case Verdict::kSkip:
-      return "skip: " + (c->skip_category.empty() ? std::string("?") : c->skip_category);
-    case Verdict::kError:
-      return "ERROR";
-  }
-  return "?";
 }
 
 std::string Truncate(std::string text, std::size_t max) {
@@ -185,7 +171,7 @@ std::vector<MatrixRow> CaseRows(const std::vector<MatrixColumn>& columns) {
   for (const std::string& key : order) {
     MatrixRow row{"case", key, {}, {}, {}, false};
     for (const Case* c : cells[key]) {
-      row.cells.push_back(CaseCell(c));
+      row.cells.push_back(VerdictCell(c, false));
       row.detail.push_back(c == nullptr
                                ? "not run on this kernel"
                                : (c->verdict == Verdict::kSkip ? c->reason : record::Headline(*c)));

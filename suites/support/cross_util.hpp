@@ -131,17 +131,6 @@ class Holder {
   Child child_;  // last: destroyed (killed and reaped) before the pipes close
 };
 
-// Writes `text` to `path` in one write(2), as /proc and /proc/sys files want; 0 or errno.
-// Async-signal-safe.
-inline int WriteInChild(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  const std::size_t len = std::strlen(text);
-  int err = ::write(fd, text, len) == static_cast<ssize_t>(len) ? 0 : errno;
-  ::close(fd);
-  return err;
-}
-
 // A fresh user namespace to set limits in, created by root (privileged) or by uid 65534
 // (unprivileged); either way the child is root in it and holds every capability there.
 inline Spec FreshUserNamespace(Mode mode) {

@@ -50,18 +50,6 @@ inline std::string EntryName(Entry entry) {
   return "?";
 }
 
-// One write(2) of `text` to `path`, as /proc/PID/{uid_map,gid_map,setgroups} require.
-// Async-signal-safe. Returns 0 or an errno.
-inline int WriteFileInChild(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  std::size_t len = std::strlen(text);
-  ssize_t n = ::write(fd, text, len);
-  int err = n == static_cast<ssize_t>(len) ? 0 : (n < 0 ? errno : EIO);
-  ::close(fd);
-  return err;
-}
-
 inline const auto kAllEntries = ::testing::Values(Entry::kClone3, Entry::kUnshare, Entry::kSetns);
 
 // gtest parameter names: "clone3_privileged", "setns_unprivileged", ...
