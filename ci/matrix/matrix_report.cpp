@@ -198,7 +198,9 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
   }
   auto table_row = [&](const std::string& name, const std::vector<std::string>& cells) {
     std::string line = "| " + MdCell(name) + " |";
-    for (const std::string& cell : cells) line += " " + MdCell(Truncate(cell, 80)) + " |";
+    // Appended piecewise: GCC 12's -Wrestrict misfires on `" " + std::string&&` at -O3.
+    for (const std::string& cell : cells)
+      line.append(" ").append(MdCell(Truncate(cell, 80))).append(" |");
     return line + "\n";
   };
   out += head + "\n" + rule + "\n";
