@@ -21,8 +21,8 @@ void BM_Peer(benchmark::State& state, std::vector<std::string> argv) {
   try {
     exe = FindExecutable(argv.front());
   } catch (const std::invalid_argument& e) {
-    // A tool from PATH may be missing (scripts/bench installs bubblewrap); our own nsprobe,
-    // given by its full path, is part of the build and must be there.
+    // A tool from PATH may be missing (scripts/bench installs bubblewrap); our own programs,
+    // given by their full paths, are part of the build and must be there.
     const bool ours = argv.front().find('/') != std::string::npos;
     state.SkipWithError(fmt::format("{}: {}", ours ? "failed" : "unavailable", e.what()).c_str());
     return;
@@ -52,6 +52,14 @@ void BM_Peer(benchmark::State& state, std::vector<std::string> argv) {
 
 [[maybe_unused]] const bool kRegistered = [] {
   Careful(benchmark::RegisterBenchmark("BM_Peer/true", BM_Peer, std::vector<std::string>{"true"}));
+  // The floors: a minimal static program that runs `true`, once directly and once in every
+  // kind. No tool that runs a command in namespaces can cost less than floor_all_true here.
+  Careful(
+      benchmark::RegisterBenchmark("BM_Peer/floor_none_true", BM_Peer,
+                                   std::vector<std::string>{NSPROBE_PEER_FLOOR, "none", "true"}));
+  Careful(
+      benchmark::RegisterBenchmark("BM_Peer/floor_all_true", BM_Peer,
+                                   std::vector<std::string>{NSPROBE_PEER_FLOOR, "all", "true"}));
   Careful(benchmark::RegisterBenchmark(
       "BM_Peer/unshare_all_true", BM_Peer,
       std::vector<std::string>{"unshare", "-Urmpfnuic", "--mount-proc", "true"}));
