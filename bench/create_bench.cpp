@@ -99,7 +99,8 @@ void LaunchEmptyBodies(benchmark::State& state, const Spec& spec, Mode mode,
   const bool copy =
       spec.kinds.Has(Kind::kTime) || (spec.HasIdMaps() && ::geteuid() == 0 && !spec.create_as);
   LaunchReport report;
-  LaunchOptions options{copy ? CloneStyle::kCopy : CloneStyle::kSharedMemory, &report};
+  LaunchOptions options{copy ? CloneStyle::kCopy : CloneStyle::kSharedMemory, &report,
+                        /*phase_times=*/phases.size() > 0};
   std::array<double, kPhaseCount> phase_ns{};
   for (auto _ : state) {
     try {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "runtime/syscalls.hpp"
+
 namespace nsprobe {
 
 Pipe Pipe::Make() {
@@ -53,7 +55,7 @@ void WriteFileOrThrow(const std::string& path, std::string_view data) {
                             fmt::format("write({}, \"{}\")", path, data));
 }
 
-int WriteOnceInChild(const char* path, const char* text) {
+NSPROBE_CHILD_SIDE int WriteOnceInChild(const char* path, const char* text) {
   int fd = ::open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   std::size_t len = std::strlen(text);

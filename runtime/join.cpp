@@ -72,8 +72,8 @@ Plan Prepare(const JoinTarget& target) {
   return plan;
 }
 
-int EnterInChild(int pidfd, unsigned pidfd_flags, const int* fds, const int* fd_types,
-                 int fd_count) {
+NSPROBE_CHILD_SIDE int EnterInChild(int pidfd, unsigned pidfd_flags, const int* fds,
+                                    const int* fd_types, int fd_count) {
   if (pidfd >= 0 && pidfd_flags != 0)
     return ::setns(pidfd, static_cast<int>(pidfd_flags)) == 0 ? 0 : errno;
   for (int i = 0; i < fd_count; ++i)

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -85,6 +86,7 @@ struct ChildPlan {
   bool mount_proc = false;
   bool loopback = false;
   const char* cwd = nullptr;
+  bool phase_times = false;
 
   const std::pair<int, int>* fds = nullptr;
   std::size_t fd_count = 0;
@@ -113,12 +115,22 @@ bool WriteAll(int fd, const void* data, std::size_t size) {
   return true;
 }
 
-void SendReportInChild(const ChildPlan& p, const Report& r) {
+// The child's side of the report: into shared memory, or down the pipe. The record is far
+// below PIPE_BUF, so one write is whole or fails.
+NSPROBE_CHILD_SIDE void SendReportInChild(const ChildPlan& p, const Report& r) {
   if (p.shared_report != nullptr) {
     *p.shared_report = r;
-  } else {
-    WriteAll(p.report_fd, &r, sizeof r);
+    return;
   }
+  while (sys::DirectSyscall(SYS_write, p.report_fd, reinterpret_cast<long>(&r), sizeof r) ==
+         -EINTR) {
+  }
+}
+
+// exit_group(2) directly: glibc's _exit is one more page of code for a copied child.
+[[noreturn]] NSPROBE_CHILD_SIDE void ExitInChild(int code) {
+  sys::DirectSyscall(SYS_exit_group, code);
+  __builtin_unreachable();
 }
 
 [[noreturn]] NSPROBE_CHILD_SIDE void FailInChild(const ChildPlan& p, Step step, int err) {
@@ -126,26 +138,25 @@ void SendReportInChild(const ChildPlan& p, const Report& r) {
   r.step = static_cast<std::int32_t>(step);
   r.err = err;
   SendReportInChild(p, r);
-  ::_exit(kSetupFailedExit);
+  ExitInChild(kSetupFailedExit);
 }
 
 // Marks every descriptor above 2 close-on-exec, then installs the ones the spec passes.
-int PrepareDescriptorsInChild(const ChildPlan& p) {
-  if (sys::CloseRangeCloexec(3) != 0) {
+NSPROBE_CHILD_SIDE int PrepareDescriptorsInChild(const ChildPlan& p) {
+  using sys::DirectSyscall;
+  if (DirectSyscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     // Before 5.11: mark them one by one.
-    for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (int fd = 3; fd < 4096; ++fd) DirectSyscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
   }
   for (std::size_t i = 0; i < p.fd_count; ++i) {
     auto [src, dst] = p.fds[i];
-    if (src == dst) {
-      if (::fcntl(dst, F_SETFD, 0) != 0) return errno;
-    } else if (::dup2(src, dst) < 0) {
-      return errno;
-    }
+    long r = src == dst ? DirectSyscall(SYS_fcntl, dst, F_SETFD, 0)
+                        : DirectSyscall(SYS_dup3, src, dst, 0);
+    if (r < 0) return static_cast<int>(-r);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The kernel's signal set is 64 bits on every Linux architecture this builds for.
+  const std::uint64_t none = 0;
+  DirectSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0, sizeof none);
   return 0;
 }
 
@@ -155,22 +166,28 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
   const ChildPlan& p = *static_cast<const ChildPlan*>(arg);
   Report ready;
   auto timed = [&](Phase phase, auto&& step_fn) {
+    if (!p.phase_times) return step_fn();
     std::int64_t t0 = NowNs();
     step_fn();
     ready.phase_ns[static_cast<int>(phase)] += NowNs() - t0;
   };
+  // The steps every launch takes are direct system calls (see NSPROBE_CHILD_SIDE); the
+  // optional ones below keep glibc's wrappers and cost their pages only when asked for.
+  using sys::DirectSyscall;
   for (int fd : p.parent_ends)
-    if (fd >= 0) ::close(fd);
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) FailInChild(p, Step::kPdeathsig, errno);
+    if (fd >= 0) DirectSyscall(SYS_close, fd);
+  if (long r = DirectSyscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); r != 0)
+    FailInChild(p, Step::kPdeathsig, static_cast<int>(-r));
   // The parent may have died before PDEATHSIG was armed; then we were reparented.
-  if (p.expected_parent != 0 && ::getppid() != p.expected_parent) ::_exit(kSetupFailedExit);
+  if (p.expected_parent != 0 && DirectSyscall(SYS_getppid) != p.expected_parent)
+    ExitInChild(kSetupFailedExit);
   if (p.go_fd >= 0) {
     char go = 0;
-    ssize_t n;
-    do n = ::read(p.go_fd, &go, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(kSetupFailedExit);  // the parent gave up; it reaps us
-    ::close(p.go_fd);
+    long n;
+    do n = DirectSyscall(SYS_read, p.go_fd, reinterpret_cast<long>(&go), 1);
+    while (n == -EINTR);
+    if (n != 1) ExitInChild(kSetupFailedExit);  // the parent gave up; it reaps us
+    DirectSyscall(SYS_close, p.go_fd);
   }
   timed(Phase::kJoin, [&] {
     if (p.join_pidfd < 0 && p.join_count == 0) return;
@@ -198,10 +215,12 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
       if (int e = user::BecomeRootInChild()) FailInChild(p, Step::kBecomeRoot, e);
   });
   timed(Phase::kHostname, [&] {
-    if (int e = uts::SetHostnameInChild(p.hostname, p.hostname_len))
-      FailInChild(p, Step::kHostname, e);
-    if (int e = uts::SetDomainnameInChild(p.domainname, p.domainname_len))
-      FailInChild(p, Step::kDomainname, e);
+    if (p.hostname != nullptr)
+      if (int e = uts::SetHostnameInChild(p.hostname, p.hostname_len))
+        FailInChild(p, Step::kHostname, e);
+    if (p.domainname != nullptr)
+      if (int e = uts::SetDomainnameInChild(p.domainname, p.domainname_len))
+        FailInChild(p, Step::kDomainname, e);
   });
   timed(Phase::kMount, [&] {
     if (p.make_private)
@@ -219,15 +238,30 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
 
   if (p.body != nullptr) {
     SendReportInChild(p, ready);
-    if (p.report_fd >= 0) ::close(p.report_fd);
+    if (p.report_fd >= 0) DirectSyscall(SYS_close, p.report_fd);
     return (*p.body)();
   }
-  std::int64_t t0 = NowNs();
-  if (int e = PrepareDescriptorsInChild(p)) FailInChild(p, Step::kDescriptors, e);
-  ready.phase_ns[static_cast<int>(Phase::kExec)] = NowNs() - t0;
+  timed(Phase::kExec, [&] {
+    if (int e = PrepareDescriptorsInChild(p)) FailInChild(p, Step::kDescriptors, e);
+  });
   SendReportInChild(p, ready);
-  ::execve(p.exe, p.argv, p.envp);
-  FailInChild(p, Step::kExec, errno);
+  long r = DirectSyscall(SYS_execve, reinterpret_cast<long>(p.exe), reinterpret_cast<long>(p.argv),
+                         reinterpret_cast<long>(p.envp));
+  FailInChild(p, Step::kExec, static_cast<int>(-r));
+}
+
+// Clones the child that runs ChildMain. A time namespace asked for in the flags cannot be
+// expressed where only clone(2) is left (clone3 answered ENOSYS: a kernel before 5.3, or a
+// seccomp filter as Docker's): the child then unshares and enters it itself, as it does
+// when offsets are to be written first. Async-signal-safe: the creator calls it too.
+NSPROBE_CHILD_SIDE pid_t CloneChild(ChildPlan& p, sys::CloneRequest request, bool* used_clone3) {
+  pid_t pid = sys::CloneWithStack(request, ChildMain, &p, used_clone3);
+  if (pid < 0 && errno == ENOSYS && (request.flags & CLONE_NEWTIME) != 0) {
+    p.time_unshare = p.time_enter = true;
+    request.flags &= ~std::uint64_t{CLONE_NEWTIME};
+    pid = sys::CloneWithStack(request, ChildMain, &p, used_clone3);
+  }
+  return pid;
 }
 
 // Runs in a CLONE_VM|CLONE_VFORK|CLONE_FILES child while the caller sleeps: drops to the
@@ -240,7 +274,7 @@ NSPROBE_CHILD_SIDE int CreatorMain(void* arg) {
     p.create_step = Step::kDropToCreator;
     ::_exit(0);
   }
-  pid_t pid = sys::CloneWithStack(p.child_request, ChildMain, &p, &p.created_with_clone3);
+  pid_t pid = CloneChild(p, p.child_request, &p.created_with_clone3);
   if (pid < 0) {
     p.create_err = errno;
     p.create_step = Step::kClone;
@@ -287,11 +321,17 @@ ThreadStacks& Stacks() {
 
 std::string Flags(std::uint64_t flags) {
   static constexpr std::pair<std::uint64_t, const char*> kNames[] = {
-      {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWUTS, "CLONE_NEWUTS"},
-      {CLONE_NEWIPC, "CLONE_NEWIPC"},       {CLONE_NEWNET, "CLONE_NEWNET"},
-      {CLONE_NEWPID, "CLONE_NEWPID"},       {CLONE_NEWUSER, "CLONE_NEWUSER"},
-      {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_VM, "CLONE_VM"},
-      {CLONE_VFORK, "CLONE_VFORK"},         {CLONE_PIDFD, "CLONE_PIDFD"},
+      {CLONE_NEWNS, "CLONE_NEWNS"},
+      {CLONE_NEWUTS, "CLONE_NEWUTS"},
+      {CLONE_NEWIPC, "CLONE_NEWIPC"},
+      {CLONE_NEWNET, "CLONE_NEWNET"},
+      {CLONE_NEWPID, "CLONE_NEWPID"},
+      {CLONE_NEWUSER, "CLONE_NEWUSER"},
+      {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+      {CLONE_NEWTIME, "CLONE_NEWTIME"},
+      {CLONE_VM, "CLONE_VM"},
+      {CLONE_VFORK, "CLONE_VFORK"},
+      {CLONE_PIDFD, "CLONE_PIDFD"},
       {CLONE_PARENT, "CLONE_PARENT"}};
   std::string out;
   for (const auto& [flag, name] : kNames)
@@ -415,13 +455,16 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.gid_map = maps.gid_map.c_str();
   plan.uid_map = maps.uid_map.c_str();
   plan.become_root = maps.become_root;
-  // The child unshares the time namespace itself rather than passing CLONE_NEWTIME to clone:
-  // offsets can only be written before any task enters it, and clone(2) cannot carry the
-  // flag. It then enters by setns(), which needs an mm of its own, so a time namespace always
-  // takes a copied child: execve() enters time_for_children only since Linux 6.x (on 6.1 the
-  // program kept the parent's clocks, as the kernel matrix showed).
-  plan.time_unshare = has_time;
-  plan.time_enter = has_time;
+  // With offsets to write, the child unshares the time namespace itself rather than passing
+  // CLONE_NEWTIME to clone: offsets can only be written before any task enters it. It then
+  // enters by setns(), which needs an mm of its own, so a time namespace always takes a copied
+  // child: execve() enters time_for_children only since Linux 6.x (on 6.1 the program kept
+  // the parent's clocks, as the kernel matrix showed). Without offsets, and without a join
+  // that must come before any new namespace, the flag goes to clone3 with the others: a copied
+  // child enters the new namespace as it is created, one unshare, open and setns fewer.
+  const bool time_in_clone = has_time && offsets.empty() && !spec.join;
+  plan.time_unshare = has_time && !time_in_clone;
+  plan.time_enter = plan.time_unshare;
   plan.time_offsets = offsets.empty() ? nullptr : offsets.c_str();
   if (spec.hostname) {
     plan.hostname = spec.hostname->c_str();
@@ -435,6 +478,7 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.mount_proc = spec.mount_proc;
   plan.loopback = spec.loopback_up;
   plan.cwd = spec.working_directory ? spec.working_directory->c_str() : nullptr;
+  plan.phase_times = options.report != nullptr && options.phase_times;
   plan.fds = spec.fds.data();
   plan.fd_count = spec.fds.size();
   plan.exe = exe.c_str();
@@ -442,7 +486,8 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
   plan.envp = environ;
   plan.body = body;
 
-  std::uint64_t flags = spec.kinds.CloneFlags() & ~CloneFlag(Kind::kTime);
+  std::uint64_t flags = spec.kinds.CloneFlags();
+  if (!time_in_clone) flags &= ~CloneFlag(Kind::kTime);
   // A shared-memory body has exited when the clone returns: a pidfd would only be closed.
   if (!(shared && !exec_mode)) flags |= CLONE_PIDFD;
   if (shared) flags |= CLONE_VM | CLONE_VFORK;
@@ -475,7 +520,7 @@ Child LaunchImpl(const Spec& requested, const Body* body, const std::vector<std:
     used_clone3 = plan.created_with_clone3;
   } else {
     sys::CloneRequest request{flags, stacks.Get(0), ThreadStacks::kSize, &pidfd};
-    pid = sys::CloneWithStack(request, ChildMain, &plan, &used_clone3);
+    pid = CloneChild(plan, request, &used_clone3);
     if (pid < 0) throw StepError(Step::kClone, errno, fmt::format("clone3({})", Flags(flags)));
   }
   Child child(pid, UniqueFd(pidfd));

@@ -104,6 +104,10 @@ struct LaunchReport {
 struct LaunchOptions {
   CloneStyle style = CloneStyle::kAuto;
   LaunchReport* report = nullptr;  // filled when not null
+  // Fill report->phase_ns: the child reads the clock around each phase. Off by default: the
+  // reads are measurement, not setup, and in a copied child each first touch of the clock
+  // code and data is a page fault of its own (in a new time namespace, its own clock page).
+  bool phase_times = false;
 };
 
 // The body runs in the child, in the new namespaces, and its return value is the exit code.

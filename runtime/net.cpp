@@ -7,9 +7,11 @@
 
 #include <cerrno>
 
+#include "runtime/syscalls.hpp"
+
 namespace nsprobe::net {
 
-int BringLoopbackUpInChild() {
+NSPROBE_CHILD_SIDE int BringLoopbackUpInChild() {
   int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (sock < 0) return errno;
   ifreq req{};

@@ -43,7 +43,9 @@ long Clone3Raw(struct clone_args* args, std::size_t size, ChildFn fn, void* arg)
 
 }  // namespace
 
-pid_t CloneWithStack(const CloneRequest& request, ChildFn fn, void* arg, bool* used_clone3) {
+// On the child side too: a child created here returns into the trampoline inside it.
+NSPROBE_CHILD_SIDE pid_t CloneWithStack(const CloneRequest& request, ChildFn fn, void* arg,
+                                        bool* used_clone3) {
   if (used_clone3) *used_clone3 = false;
 #if defined(__x86_64__)
   struct clone_args args = {};

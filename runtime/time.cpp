@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "runtime/fd.hpp"
+#include "runtime/syscalls.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -27,11 +28,11 @@ std::string OffsetsText(const Spec& spec) {
   return out;
 }
 
-int WriteOffsetsInChild(const char* text) {
+NSPROBE_CHILD_SIDE int WriteOffsetsInChild(const char* text) {
   return WriteOnceInChild("/proc/self/timens_offsets", text);
 }
 
-int EnterTimeForChildrenInChild() {
+NSPROBE_CHILD_SIDE int EnterTimeForChildrenInChild() {
   int fd = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   int err = ::setns(fd, CLONE_NEWTIME) == 0 ? 0 : errno;

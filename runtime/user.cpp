@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "runtime/launch.hpp"
+#include "runtime/syscalls.hpp"
 
 namespace nsprobe::user {
 namespace {
@@ -63,8 +64,8 @@ void WriteIdMapsFromParent(pid_t pid, const MapTexts& maps) {
   }
 }
 
-int WriteIdMapsInChild(const char* setgroups, const char* gid_map, const char* uid_map,
-                       int* failed_step) {
+NSPROBE_CHILD_SIDE int WriteIdMapsInChild(const char* setgroups, const char* gid_map,
+                                          const char* uid_map, int* failed_step) {
   const struct {
     Step step;
     const char* path;
@@ -83,7 +84,7 @@ int WriteIdMapsInChild(const char* setgroups, const char* gid_map, const char* u
   return 0;
 }
 
-int BecomeRootInChild() {
+NSPROBE_CHILD_SIDE int BecomeRootInChild() {
   // Raw syscalls: glibc's setresuid() signals every thread it knows of, and after a raw clone
   // it knows the parent's threads.
   if (::syscall(SYS_setresgid, 0, 0, 0) != 0) return errno;
@@ -91,7 +92,7 @@ int BecomeRootInChild() {
   return 0;
 }
 
-int DropToCreatorInChild(Credentials creds) {
+NSPROBE_CHILD_SIDE int DropToCreatorInChild(Credentials creds) {
   if (::syscall(SYS_setgroups, 0, nullptr) != 0) return errno;
   if (::syscall(SYS_setresgid, creds.gid, creds.gid, creds.gid) != 0) return errno;
   if (::syscall(SYS_setresuid, creds.uid, creds.uid, creds.uid) != 0) return errno;

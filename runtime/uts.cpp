@@ -4,13 +4,15 @@
 
 #include <cerrno>
 
+#include "runtime/syscalls.hpp"
+
 namespace nsprobe::uts {
 
-int SetHostnameInChild(const char* name, std::size_t len) {
+NSPROBE_CHILD_SIDE int SetHostnameInChild(const char* name, std::size_t len) {
   return name == nullptr || ::sethostname(name, len) == 0 ? 0 : errno;
 }
 
-int SetDomainnameInChild(const char* name, std::size_t len) {
+NSPROBE_CHILD_SIDE int SetDomainnameInChild(const char* name, std::size_t len) {
   return name == nullptr || ::setdomainname(name, len) == 0 ? 0 : errno;
 }
 

@@ -350,10 +350,22 @@ TEST_F(LaunchTest, ReportsPerPhaseTimesFromTheChild) {
   Spec spec = SpecFor(Mode::kUnprivileged, KindSet{Kind::kUts});
   spec.hostname = "phases";
   LaunchReport report;
-  Launch(spec, std::vector<std::string>{"true"}, {.report = &report}).Wait();
+  Launch(spec, std::vector<std::string>{"true"}, {.report = &report, .phase_times = true}).Wait();
   EXPECT_GT(report.phase_ns[static_cast<int>(Phase::kIdMaps)], 0);
   EXPECT_GT(report.phase_ns[static_cast<int>(Phase::kHostname)], 0);
   EXPECT_GT(report.phase_ns[static_cast<int>(Phase::kExec)], 0);
+}
+
+// Timing is asked for: without it the child never reads the clock, and every phase is zero.
+TEST_F(LaunchTest, ReportsNoPhaseTimesUnlessAsked) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kUnprivileged);
+  Spec spec = SpecFor(Mode::kUnprivileged, KindSet{Kind::kUts});
+  spec.hostname = "phases";
+  LaunchReport report;
+  report.phase_ns.fill(-1);
+  Launch(spec, std::vector<std::string>{"true"}, {.report = &report}).Wait();
+  for (int i = 0; i < kPhaseCount; ++i)
+    EXPECT_EQ(report.phase_ns[static_cast<std::size_t>(i)], 0) << PhaseName(static_cast<Phase>(i));
 }
 
 TEST_F(LaunchTest, ClassOfTheErrorForAnUnknownProgram) {
