@@ -120,6 +120,20 @@ ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs
           Verdict::kPolicy,
           fmt::format("seccomp (mode {}) answers ENOSYS to clone3 and clone", knobs.seccomp_mode));
   }
+  // Root's unprivileged mode first becomes `uid` (setgroups, setresgid, setresuid). Failing
+  // there says nothing about namespaces: this process cannot become that user, as inside
+  // `unshare -Ur`, where setgroups is denied and only root is mapped.
+  if (step == Step::kDropToCreator)
+    return set(
+        Verdict::kPrivilege,
+        fmt::format("the unprivileged mode runs as uid {}, which this process cannot become "
+                    "({}: {}); run nsprobe outside this user namespace, as root or as a normal "
+                    "user",
+                    uid, Errno(err),
+                    err == EINVAL  ? "that uid or gid is not mapped in this user namespace"
+                    : err == EPERM ? "setgroups is denied in this user namespace, or CAP_SETUID or "
+                                     "CAP_SETGID is missing"
+                                   : "setgroups, setresgid or setresuid failed"));
   if (err == EPERM || err == EACCES) {
     if (via_user && knobs.unprivileged_userns_clone == 0L)
       return set(Verdict::kPolicy, "kernel.unprivileged_userns_clone=0");

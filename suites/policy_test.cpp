@@ -279,6 +279,25 @@ INSTANTIATE_TEST_SUITE_P(Kinds, NonRoot,
 
 class NonRootProbe : public testing::NoLeaksTest {};
 
+// As a user types it: the probe inside `unshare -Ur`, where uid 65534 cannot be reached. The
+// unprivileged mode is then a missing privilege of this process, not a policy of the kernel.
+TEST_F(NonRootProbe, InsideUnshareUrTheUnprivilegedModeIsAMissingPrivilege) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, Mode::kUnprivileged);
+  // Contrast: outside it, the unprivileged mode is available (checked by the line above).
+  Captured c =
+      RunInChild(Spec{}, kNoSetup, {"/usr/bin/unshare", "-Ur", NSPROBE_BINARY, "probe", "--json"});
+  ProbeJson p = ParseProbe(c);
+  ASSERT_TRUE(p.json.is_object()) << c.Describe();
+  EXPECT_EQ(p.json.at("euid"), 0);
+  for (const KindInfo& k : AllKinds()) {
+    EXPECT_EQ(p.Verdict(k.kind, Mode::kUnprivileged), "privilege") << k.name;
+    EXPECT_THAT(p.Reason(k.kind, Mode::kUnprivileged),
+                AllOf(StartsWith("privilege: the unprivileged mode runs as uid 65534"),
+                      HasSubstr("setgroups is denied")))
+        << k.name;
+  }
+}
+
 TEST_F(NonRootProbe, ReportsPrivilegeForThePrivilegedMode) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: setpriv needs root to become uid 65534";
   if (!NobodyIsMapped()) GTEST_SKIP() << "privilege: uid 65534 is not mapped here";
@@ -339,6 +358,19 @@ TEST(Classifier, UbuntuAppArmorRestrictionEaccesAtUidMap) {
   ProbeResult r = Classify(Kind::kNet, Mode::kUnprivileged, Step::kUidMap, EACCES, k, 1000);
   EXPECT_EQ(r.verdict, Verdict::kPolicy);
   EXPECT_THAT(r.reason, StartsWith("policy: kernel.apparmor_restrict_unprivileged_userns=1"));
+}
+
+TEST(Classifier, ACreatorThatCannotBecomeUid65534IsPrivilegeNotPolicy) {
+  // Inside `unshare -Ur` (setgroups "deny", only root mapped): setgroups(0, NULL) is EPERM;
+  // with setgroups allowed, setresgid(65534) on an unmapped gid is EINVAL.
+  for (int err : {EPERM, EINVAL}) {
+    ProbeResult r =
+        Classify(Kind::kNet, Mode::kUnprivileged, Step::kDropToCreator, err, Knobs(), 65534);
+    EXPECT_EQ(r.verdict, Verdict::kPrivilege) << r.reason;
+    EXPECT_THAT(r.reason, StartsWith("privilege: the unprivileged mode runs as uid 65534, which "
+                                     "this process cannot become"));
+    EXPECT_THAT(r.reason, HasSubstr(err == EPERM ? "setgroups is denied" : "is not mapped"));
+  }
 }
 
 TEST(Classifier, DebianUnprivilegedUsernsCloneZero) {
