@@ -60,13 +60,13 @@ bool ParseKinds(const char* text, std::uint64_t* flags) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "peer_floor: usage: peer_floor KINDS COMMAND [ARG...]\n");
+    (void)std::fprintf(stderr, "peer_floor: usage: peer_floor KINDS COMMAND [ARG...]\n");
     return 2;
   }
   std::uint64_t flags = 0;
   if (!ParseKinds(argv[1], &flags)) {
-    std::fprintf(stderr, "peer_floor: bad kinds '%s': use none, all, or names such as mnt,net\n",
-                 argv[1]);
+    (void)std::fprintf(
+        stderr, "peer_floor: bad kinds '%s': use none, all, or names such as mnt,net\n", argv[1]);
     return 2;
   }
   // Fork-like (no CLONE_VM): a CLONE_VM child would not enter the new time namespace.
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) {
-    std::fprintf(stderr, "peer_floor: clone3: %s\n", std::strerror(errno));
+    (void)std::fprintf(stderr, "peer_floor: clone3: %s\n", std::strerror(errno));
     return 1;
   }
   if (pid == 0) {

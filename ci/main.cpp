@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <string_view>
@@ -99,4 +100,15 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return Main(argc, argv); }
+int main(int argc, char** argv) {
+  // What escapes Main (a std::bad_alloc while the parser is built) is one line and status 1,
+  // not std::terminate's abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "nsprobe: %s\n", e.what());
+  } catch (...) {
+    (void)std::fputs("nsprobe: an unknown error\n", stderr);
+  }
+  return 1;
+}

@@ -84,7 +84,7 @@ std::vector<std::pair<std::string, std::string>> ProbeFacts(const nlohmann::orde
       std::string reason = r.value("reason", "");
       facts.emplace_back(
           fmt::format("{} ({}, as {})", r.value("kind", "?"), r.value("mode", "?"), who),
-          reason.empty() ? verdict : verdict + ": " + reason);
+          reason.empty() ? verdict : fmt::format("{}: {}", verdict, reason));
     }
   return facts;
 }
@@ -245,7 +245,7 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
                                                                   : r.cells[i]);
     std::string line = table_row(r.name, cells);
     // $GITHUB_STEP_SUMMARY takes at most 1 MiB per step.
-    if (bytes + line.size() > 900 * 1024) {
+    if (bytes + line.size() > std::size_t{900} * 1024) {
       out += "\n(truncated: see matrix.html)\n";
       break;
     }
