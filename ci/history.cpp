@@ -103,7 +103,7 @@ std::string MachineKey(const Fingerprint& fingerprint) {
   for (const char* key : {"host", "arch", "cpu.model", "cpu.count", "virtualization"}) {
     for (const auto& [k, v] : fingerprint)
       if (k == key) {
-        identity += k + "=" + v + "\n";
+        identity.append(k).append("=").append(v).append("\n");
         if (k == "host") host = v;
       }
   }

@@ -12,7 +12,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kOrigin = "nsprobe";
-constexpr std::size_t kMaxLogExcerpt = 16 * 1024;  // KCIDB's limit on log_excerpt
+constexpr std::size_t kMaxLogExcerpt = std::size_t{16} * 1024;  // KCIDB's limit on log_excerpt
 
 std::string_view Status(Verdict v) {
   switch (v) {

@@ -11,7 +11,7 @@ namespace nsprobe::record {
 namespace {
 
 // Well under GitHub's 1024 KiB so other steps of the job still have room.
-constexpr std::size_t kBudget = 512 * 1024;
+constexpr std::size_t kBudget = std::size_t{512} * 1024;
 constexpr std::size_t kMaxFailureText = 4000;
 
 // A fenced block whose fence is longer than any backtick run inside it.

@@ -38,6 +38,7 @@ UTest MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y) {
   if (n1 == 0 || n2 == 0) return result;
   // Midranks of the pooled sample, and the tie sizes for the variance correction.
   std::vector<std::pair<double, bool>> pooled;  // value, from x
+  pooled.reserve(n);
   for (double v : x) pooled.emplace_back(v, true);
   for (double v : y) pooled.emplace_back(v, false);
   std::sort(pooled.begin(), pooled.end(),

@@ -33,7 +33,13 @@ Child::Child(Child&& other) noexcept
 
 Child& Child::operator=(Child&& other) noexcept {
   if (this != &other) {
-    if (Running()) Kill();
+    if (Running()) {
+      try {
+        Kill();
+      } catch (...) {
+        // As in the destructor: the pid is ours, so reaping it cannot fail short of EINTR.
+      }
+    }
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     status_ = std::exchange(other.status_, std::nullopt);

@@ -9,7 +9,7 @@
 namespace nsprobe {
 namespace {
 
-[[noreturn]] void Invalid(std::string message) { throw std::invalid_argument(std::move(message)); }
+[[noreturn]] void Invalid(const std::string& message) { throw std::invalid_argument(message); }
 
 bool ParseU32(std::string_view s, std::uint32_t& out) {
   if (s.empty()) return false;

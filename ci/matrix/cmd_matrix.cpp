@@ -65,7 +65,7 @@ std::string DefaultOut() {
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  if (std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm) == 0) buf[0] = '\0';
   return std::string("results/matrix-") + buf;
 }
 
@@ -77,7 +77,7 @@ class Progress {
   void Phase(const std::string& kernel, const std::string& text) {
     if (live_) {
       fmt::print(stderr, "\r\033[K{}: {}", kernel, text);
-      std::fflush(stderr);
+      (void)std::fflush(stderr);
     } else if (text != last_) {
       fmt::print(stderr, "{}: {}\n", kernel, text);
     }

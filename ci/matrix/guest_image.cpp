@@ -161,7 +161,8 @@ std::vector<std::string> AddKernel(Image& image, const GuestKernel& kernel,
         filtered += "\n";
       }
       const std::string guest = "/lib/modules/" + kernel.release;
-      for (const std::string& p : paths) image.File(guest + "/" + p, (mods / p).string(), 0644);
+      for (const std::string& p : paths)
+        image.File(std::string(guest).append("/").append(p), (mods / p).string(), 0644);
       image.Data(guest + "/modules.dep", filtered);
       for (const std::string& w : WantedModules())
         if (deps.contains(ModuleName(w))) names.push_back(w);
