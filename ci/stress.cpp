@@ -19,6 +19,14 @@ namespace {
 constexpr int kEnospcRetries = 100;
 constexpr auto kEnospcPause = std::chrono::milliseconds(2);
 
+// Every kind the creating process can make on its own: without root, the others only come
+// inside a new user namespace, as the unprivileged mode makes them.
+KindSet ChurnKinds() {
+  KindSet kinds{Kind::kMnt, Kind::kUts, Kind::kIpc, Kind::kNet, Kind::kPid, Kind::kCgroup};
+  if (::geteuid() != 0) kinds.Add(Kind::kUser);
+  return kinds;
+}
+
 struct Counts {
   std::int64_t created = 0;
   std::int64_t enospc_retries = 0;
@@ -35,7 +43,7 @@ bool StopRequested(int stop_fd) {
 // One worker's loop, in its own copied process.
 int WorkerMain(int stop_fd, int counters_fd) {
   Spec spec;
-  spec.kinds = KindSet{Kind::kMnt, Kind::kUts, Kind::kIpc, Kind::kNet, Kind::kPid, Kind::kCgroup};
+  spec.kinds = ChurnKinds();
   Counts c;
   while (!StopRequested(stop_fd)) {
     for (int attempt = 0;; ++attempt) {
@@ -103,7 +111,7 @@ nlohmann::ordered_json ChurnLoad::Stop() {
   }
   return {{"workers", workers_.size()},
           {"namespace_sets_created", total.created},
-          {"kinds", "mnt,uts,ipc,net,pid,cgroup"},
+          {"kinds", ChurnKinds().ToString()},
           {"enospc_retries", total.enospc_retries},
           {"enospc_gave_up", total.gave_up},
           {"other_errors", total.other_errors},

@@ -16,6 +16,7 @@ class ChurnLoad {
  public:
   // Starts `workers` processes that create and tear down every namespace kind but user and
   // time (so root's own privileges are used, and no clock is touched), as fast as they can.
+  // Without root the same kinds come inside a new user namespace each time.
   explicit ChurnLoad(int workers = 2);
   ChurnLoad(const ChurnLoad&) = delete;
   ChurnLoad& operator=(const ChurnLoad&) = delete;
