@@ -7,10 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "ci/atomic_files.hpp"
 #include "ci/cli.hpp"
@@ -34,6 +39,7 @@ using record::Record;
 struct RunOptions {
   std::string out, filter, kinds, bench, suites_dir, negative_control;
   int repeat = 1;
+  int jobs = 1;
   bool shuffle = false;
   bool stress = false;
   unsigned seed = 0;
@@ -176,7 +182,7 @@ std::vector<std::string> SplitLines(const std::string& text) {
 
 // Lists, then runs, every suite `repeat` times, adding binaries and cases to `rec`.
 void RunAll(const std::vector<record::SuiteBinary>& suites, const record::SuiteOptions& so,
-            int repeat, ProgressLine& progress, Record& rec) {
+            int repeat, int jobs, ProgressLine& progress, Record& rec) {
   // List first, so the progress line knows the total and a crash can name the lost cases.
   std::vector<std::vector<std::string>> listed;
   int total_cases = 0;
@@ -200,33 +206,61 @@ void RunAll(const std::vector<record::SuiteBinary>& suites, const record::SuiteO
     }
     total_cases += static_cast<int>(listed.back().size()) * repeat;
   }
+  // Up to `jobs` binaries at once, as ctest -j runs them: every case keeps to namespaces it
+  // made. Results land in suite order whatever finishes first; the progress line and the
+  // per-binary lines are shared, under one lock.
+  std::mutex lock;
   int cases_done = 0;
-  for (std::size_t i = 0; i < suites.size(); ++i) {
-    if (listed[i].empty()) continue;  // filtered out, or could not be listed
-    std::vector<record::SuiteRun> runs;
-    for (int r = 0; r < repeat; ++r) {
-      runs.push_back(
-          record::RunSuite(suites[i], so, listed[i], [&](int finished, const std::string& running) {
-            progress.Update(static_cast<int>(i), static_cast<int>(suites.size()),
-                            cases_done + finished, total_cases,
-                            suites[i].name + (running.empty() ? "" : ": " + running));
-          }));
-      cases_done += static_cast<int>(listed[i].size());
+  std::vector<std::optional<record::SuiteRun>> done(suites.size());
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < suites.size();) {
+      if (listed[i].empty()) continue;  // filtered out, or could not be listed
+      try {
+        std::vector<record::SuiteRun> runs;
+        for (int r = 0; r < repeat; ++r) {
+          runs.push_back(record::RunSuite(
+              suites[i], so, listed[i], [&](int finished, const std::string& running) {
+                std::lock_guard<std::mutex> hold(lock);
+                progress.Update(static_cast<int>(i), static_cast<int>(suites.size()),
+                                cases_done + finished, total_cases,
+                                suites[i].name + (running.empty() ? "" : ": " + running));
+              }));
+          std::lock_guard<std::mutex> hold(lock);
+          cases_done += static_cast<int>(listed[i].size());
+        }
+        record::SuiteRun run = record::MergeRepeats(std::move(runs));
+        std::lock_guard<std::mutex> hold(lock);
+        progress.Finished(run.binary, run.cases);
+        done[i] = std::move(run);
+      } catch (...) {
+        // An interrupt (or a failure to run at all) stops every worker after its binary.
+        std::lock_guard<std::mutex> hold(lock);
+        if (!failure) failure = std::current_exception();
+        next = suites.size();
+      }
     }
-    record::SuiteRun run = record::MergeRepeats(std::move(runs));
-    progress.Finished(run.binary, run.cases);
-    rec.flaky.insert(rec.flaky.end(), run.flaky.begin(), run.flaky.end());
-    rec.binaries.push_back(run.binary);
-    rec.cases.insert(rec.cases.end(), run.cases.begin(), run.cases.end());
+  };
+  std::vector<std::thread> workers;
+  for (int j = 1; j < jobs; ++j) workers.emplace_back(work);
+  work();
+  for (std::thread& t : workers) t.join();
+  if (failure) std::rethrow_exception(failure);
+  for (std::optional<record::SuiteRun>& run : done) {
+    if (!run) continue;
+    rec.flaky.insert(rec.flaky.end(), run->flaky.begin(), run->flaky.end());
+    rec.binaries.push_back(run->binary);
+    rec.cases.insert(rec.cases.end(), run->cases.begin(), run->cases.end());
   }
 }
 
 // The kinds of --negative-control, each with its suite, in AllKinds() order.
 record::GuardRun NegativeControlPlan(const RunOptions& o) {
-  if (!o.kinds.empty() || o.repeat != 1 || o.stress)
+  if (!o.kinds.empty() || o.repeat != 1 || o.stress || o.jobs != 1)
     throw UsageError(
-        "--negative-control runs each kind's own suite once, quietly; drop --kinds, --repeat and "
-        "--stress");
+        "--negative-control runs each kind's own suite once, quietly; drop --kinds, --repeat, "
+        "--jobs and --stress");
   KindSet kinds;
   try {
     kinds = ParseKinds(o.negative_control);
@@ -303,7 +337,7 @@ int Run(const RunOptions& o_in) {
   } else {
     std::optional<record::ChurnLoad> load;
     if (o.stress) load.emplace();
-    RunAll(suites, so, o.repeat, progress, rec);
+    RunAll(suites, so, o.repeat, o.jobs, progress, rec);
     if (load) {
       rec.options["stress_load"] = load->Stop();
       const auto& l = rec.options["stress_load"];
@@ -361,6 +395,8 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
                   "Only these suites: a comma list of kind labels (pid,net,runtime,...)");
   app->add_option("--repeat", o->repeat, "Run each binary N times; a case fails if any run did")
       ->check(CLI::PositiveNumber);
+  app->add_option("--jobs", o->jobs, "Run up to N suite binaries at once (default 1)")
+      ->check(CLI::Range(1, 64));
   app->add_flag("--shuffle", o->shuffle, "Shuffle binaries and cases (the seed is recorded)");
   app->add_flag("--stress", o->stress,
                 "Run the suites beside a bounded namespace-churn load (2 workers creating and "

@@ -20,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ContainsRegex;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::Nsprobe;
 
@@ -73,6 +74,27 @@ if [ $((n % 2)) -eq 1 ]; then
 fi
 echo '[  FAILED  ] Flaky.Sometimes (0 ms)'
 echo '{"testsuites": [{"name": "Flaky", "testsuite": [{"name": "Sometimes", "status": "RUN", "result": "COMPLETED", "time": "0s", "failures": [{"failure": "x.cpp:1 raced", "type": ""}]}]}]}' > "$out"
+exit 1
+)sh";
+
+// Passes only when its partner (meet_a_test and meet_b_test) runs at the same time: each
+// leaves a marker and waits up to 3 s for the other's.
+constexpr const char* kMeetingSuite = R"sh(#!/bin/sh
+case "$*" in *--gtest_list_tests*) printf 'Meet.\n  Partner\n'; exit 0 ;; esac
+for a in "$@"; do case "$a" in --gtest_output=json:*) out="${a#--gtest_output=json:}" ;; esac; done
+me=$(basename "$0"); dir=$(dirname "$0")
+case "$me" in meet_a_test) other=meet_b_test ;; *) other=meet_a_test ;; esac
+touch "$dir/$me.here"
+echo '[ RUN      ] Meet.Partner'
+i=0
+while [ ! -e "$dir/$other.here" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+if [ -e "$dir/$other.here" ]; then
+  echo '[       OK ] Meet.Partner (0 ms)'
+  echo '{"testsuites": [{"name": "Meet", "testsuite": [{"name": "Partner", "status": "RUN", "result": "COMPLETED", "time": "0s"}]}]}' > "$out"
+  exit 0
+fi
+echo '[  FAILED  ] Meet.Partner (0 ms)'
+echo '{"testsuites": [{"name": "Meet", "testsuite": [{"name": "Partner", "status": "RUN", "result": "COMPLETED", "time": "0s", "failures": [{"failure": "x.cpp:1 alone", "type": ""}]}]}]}' > "$out"
 exit 1
 )sh";
 
@@ -231,6 +253,28 @@ TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
   Record rec = LoadRecord(out_ / "f/record.json");
   EXPECT_EQ(rec.flaky, std::vector<std::string>{"flaky:Flaky.Sometimes: pass, fail, pass"});
   EXPECT_EQ(rec.cases.at(0).verdict, Verdict::kFail) << "a case fails when any run failed";
+}
+
+TEST_F(RecordCli, JobsRunsBinariesAtOnceAndKeepsTheirOrder) {
+  AddScript("meet_a_test", kMeetingSuite);
+  AddScript("meet_b_test", kMeetingSuite);
+  AddKindTest();
+  // Contrast: one at a time, meet_a waits alone and fails (meet_b then finds its marker).
+  ToolResult one = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "one"});
+  EXPECT_EQ(one.exit_code, 1) << one.Describe();
+  EXPECT_EQ(LoadRecord(out_ / "one/record.json").CountTotals().fail, 1);
+  for (const char* name : {"meet_a_test.here", "meet_b_test.here"})
+    fs::remove(fs::path(suites_.path()) / name);
+
+  ToolResult r =
+      Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "three", "--jobs", "3"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  Record rec = LoadRecord(out_ / "three/record.json");
+  EXPECT_EQ(rec.CountTotals().fail, 0);
+  std::vector<std::string> names;
+  for (const auto& b : rec.binaries) names.push_back(b.name);
+  EXPECT_THAT(names, ElementsAre("kind_test", "meet_a_test", "meet_b_test"))
+      << "the record keeps the suites' order, not the order they finished in";
 }
 
 TEST_F(RecordCli, StressRunsAChurnLoadBesideTheSuitesAndCountsIt) {
