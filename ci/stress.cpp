@@ -109,12 +109,9 @@ nlohmann::ordered_json ChurnLoad::Stop() {
     total.other_errors += c.other_errors;
     if (c.last_errno != 0) total.last_errno = c.last_errno;
   }
-  return {{"workers", workers_.size()},
-          {"namespace_sets_created", total.created},
-          {"kinds", ChurnKinds().ToString()},
-          {"enospc_retries", total.enospc_retries},
-          {"enospc_gave_up", total.gave_up},
-          {"other_errors", total.other_errors},
+  return {{"workers", workers_.size()},       {"namespace_sets_created", total.created},
+          {"kinds", ChurnKinds().ToString()}, {"enospc_retries", total.enospc_retries},
+          {"enospc_gave_up", total.gave_up},  {"other_errors", total.other_errors},
           {"last_errno", total.last_errno}};
 }
 
