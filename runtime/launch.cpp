@@ -215,12 +215,10 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
       if (int e = user::BecomeRootInChild()) FailInChild(p, Step::kBecomeRoot, e);
   });
   timed(Phase::kHostname, [&] {
-    if (p.hostname != nullptr)
-      if (int e = uts::SetHostnameInChild(p.hostname, p.hostname_len))
-        FailInChild(p, Step::kHostname, e);
-    if (p.domainname != nullptr)
-      if (int e = uts::SetDomainnameInChild(p.domainname, p.domainname_len))
-        FailInChild(p, Step::kDomainname, e);
+    if (int e = uts::SetHostnameInChild(p.hostname, p.hostname_len))
+      FailInChild(p, Step::kHostname, e);
+    if (int e = uts::SetDomainnameInChild(p.domainname, p.domainname_len))
+      FailInChild(p, Step::kDomainname, e);
   });
   timed(Phase::kMount, [&] {
     if (p.make_private)

@@ -61,41 +61,44 @@ EOT
 exit 1
 )sh";
 
-// One case that passes on odd runs and fails on even ones (a counter beside the script).
-constexpr const char* kFlakySuite = R"sh(#!/bin/sh
-case "$*" in *--gtest_list_tests*) printf 'Flaky.\n  Sometimes\n'; exit 0 ;; esac
+// What the one-case suites below share: `one_case SUITE CASE` answers --gtest_list_tests and
+// finds the JSON path; `verdict [FAILURE]` prints the case's lines and writes its JSON, then
+// exits as gtest would (0 passed, 1 failed).
+constexpr const char* kOneCasePrelude = R"sh(#!/bin/sh
+one_case() {
+  suite=$1 name=$2
+  case "$*" in *--gtest_list_tests*) printf '%s.\n  %s\n' "$suite" "$name"; exit 0 ;; esac
+}
 for a in "$@"; do case "$a" in --gtest_output=json:*) out="${a#--gtest_output=json:}" ;; esac; done
+verdict() {
+  echo "[ RUN      ] $suite.$name"
+  head="{\"testsuites\": [{\"name\": \"$suite\", \"testsuite\": [{\"name\": \"$name\", \"status\": \"RUN\", \"result\": \"COMPLETED\", \"time\": \"0s\""
+  if [ -z "$1" ]; then
+    echo "[       OK ] $suite.$name (0 ms)"
+    echo "$head}]}]}" > "$out"
+    exit 0
+  fi
+  echo "[  FAILED  ] $suite.$name (0 ms)"
+  echo "$head, \"failures\": [{\"failure\": \"$1\", \"type\": \"\"}]}]}]}" > "$out"
+  exit 1
+}
+)sh";
+
+// One case that passes on odd runs and fails on even ones (a counter beside the script).
+constexpr const char* kFlakySuite = R"sh(one_case Flaky Sometimes "$@"
 n=$(($(cat "$0.count" 2>/dev/null || echo 0) + 1)); echo $n > "$0.count"
-echo '[ RUN      ] Flaky.Sometimes'
-if [ $((n % 2)) -eq 1 ]; then
-  echo '[       OK ] Flaky.Sometimes (0 ms)'
-  echo '{"testsuites": [{"name": "Flaky", "testsuite": [{"name": "Sometimes", "status": "RUN", "result": "COMPLETED", "time": "0s"}]}]}' > "$out"
-  exit 0
-fi
-echo '[  FAILED  ] Flaky.Sometimes (0 ms)'
-echo '{"testsuites": [{"name": "Flaky", "testsuite": [{"name": "Sometimes", "status": "RUN", "result": "COMPLETED", "time": "0s", "failures": [{"failure": "x.cpp:1 raced", "type": ""}]}]}]}' > "$out"
-exit 1
+if [ $((n % 2)) -eq 1 ]; then verdict; else verdict "x.cpp:1 raced"; fi
 )sh";
 
 // Passes only when its partner (meet_a_test and meet_b_test) runs at the same time: each
 // leaves a marker and waits up to 3 s for the other's.
-constexpr const char* kMeetingSuite = R"sh(#!/bin/sh
-case "$*" in *--gtest_list_tests*) printf 'Meet.\n  Partner\n'; exit 0 ;; esac
-for a in "$@"; do case "$a" in --gtest_output=json:*) out="${a#--gtest_output=json:}" ;; esac; done
+constexpr const char* kMeetingSuite = R"sh(one_case Meet Partner "$@"
 me=$(basename "$0"); dir=$(dirname "$0")
 case "$me" in meet_a_test) other=meet_b_test ;; *) other=meet_a_test ;; esac
 touch "$dir/$me.here"
-echo '[ RUN      ] Meet.Partner'
 i=0
 while [ ! -e "$dir/$other.here" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
-if [ -e "$dir/$other.here" ]; then
-  echo '[       OK ] Meet.Partner (0 ms)'
-  echo '{"testsuites": [{"name": "Meet", "testsuite": [{"name": "Partner", "status": "RUN", "result": "COMPLETED", "time": "0s"}]}]}' > "$out"
-  exit 0
-fi
-echo '[  FAILED  ] Meet.Partner (0 ms)'
-echo '{"testsuites": [{"name": "Meet", "testsuite": [{"name": "Partner", "status": "RUN", "result": "COMPLETED", "time": "0s", "failures": [{"failure": "x.cpp:1 alone", "type": ""}]}]}]}' > "$out"
-exit 1
+if [ -e "$dir/$other.here" ]; then verdict; else verdict "x.cpp:1 alone"; fi
 )sh";
 
 // Lists two cases, starts the first and dies of SIGSEGV.
@@ -117,6 +120,10 @@ class RecordCli : public nsprobe::testing::NoLeaksTest {
   void AddScript(const std::string& name, const char* text) {
     testing::WriteText(suites_ / name, text);
     ::chmod((suites_ / name).c_str(), 0755);
+  }
+  // A suite of one case, its body after kOneCasePrelude.
+  void AddOneCaseScript(const std::string& name, const char* body) {
+    AddScript(name, (std::string(kOneCasePrelude) + body).c_str());
   }
   // The real kind_test, built next to nsprobe: a runtime suite that passes.
   void AddKindTest() {
@@ -244,7 +251,7 @@ TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {
 }
 
 TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
-  AddScript("flaky_test", kFlakySuite);
+  AddOneCaseScript("flaky_test", kFlakySuite);
   ToolResult r = Nsprobe(
       {"run", "--suites", suites_.path(), "--out", out_ / "f", "--repeat", "3", "--shuffle"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
@@ -256,8 +263,8 @@ TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
 }
 
 TEST_F(RecordCli, JobsRunsBinariesAtOnceAndKeepsTheirOrder) {
-  AddScript("meet_a_test", kMeetingSuite);
-  AddScript("meet_b_test", kMeetingSuite);
+  AddOneCaseScript("meet_a_test", kMeetingSuite);
+  AddOneCaseScript("meet_b_test", kMeetingSuite);
   AddKindTest();
   // Contrast: one at a time, meet_a waits alone and fails (meet_b then finds its marker).
   ToolResult one = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "one"});
