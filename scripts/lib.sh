@@ -14,10 +14,15 @@ NSPROBE_PACKAGES=(
   iproute2 procps util-linux
   libxml2-utils
   libyaml-cpp-dev cpio
-  clang-format git
+  clang-format git ccache
 )
 # What scripts/matrix adds: QEMU to boot other kernels, objcopy to strip what goes in the guest.
 NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
+
+# ccache keys on content, not on where the checkout is, so a clone in another directory
+# reuses what an earlier build compiled (paths are made relative; the working directory,
+# which only debug info records, is not hashed).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 nsprobe_log() { printf '==> %s\n' "$*" >&2; }
 
