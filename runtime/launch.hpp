@@ -1,7 +1,8 @@
 // Launch: the one parent/child choreography every part of nsprobe uses.
 //
-//   parent: Validate -> prepare every text, path and descriptor -> clone3 (CLONE_PIDFD)
-//           -> [write setgroups, gid_map, uid_map -> go byte] -> read the child's report
+//   parent: Validate -> PlanLaunch (launch_plan.hpp) -> prepare every text, path and
+//           descriptor -> clone3 (CLONE_PIDFD) -> [write setgroups, gid_map, uid_map -> go
+//           byte] -> read the child's report
 //   child:  pdeathsig -> [wait for go] -> [enter target] -> [own id maps] -> time offsets
 //           -> ids -> hostname -> / private -> /proc -> lo up -> cwd -> fds -> body | execve
 //
@@ -13,61 +14,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "runtime/child.hpp"
 #include "runtime/function_ref.hpp"
+#include "runtime/launch_plan.hpp"
 #include "runtime/spec.hpp"
+#include "runtime/step.hpp"
 
 namespace nsprobe {
-
-enum class Step : std::int32_t {
-  kReady = 0,  // not a failure: setup finished
-  kPdeathsig,
-  kWaitForParent,
-  kDropToCreator,
-  kClone,
-  kJoin,
-  kJoinFork,
-  kSetgroups,
-  kGidMap,
-  kUidMap,
-  kTimeUnshare,
-  kTimeOffsets,
-  kTimeEnter,
-  kBecomeRoot,
-  kHostname,
-  kDomainname,
-  kMountPrivate,
-  kMountProc,
-  kLoopback,
-  kChdir,
-  kDescriptors,
-  kExec,
-  kCount,
-};
-
-// "uid_map", "hostname", ... as used in messages and tests.
-std::string_view StepName(Step step);
-// The /proc/PID file a map step writes ("uid_map"); empty for other steps.
-std::string_view StepFile(Step step);
-// The likely cause of `err` at `step`, or empty when there is nothing useful to add.
-std::string_view StepHint(Step step, int err);
-// A string quoted for a message, newlines shown as "\n".
-std::string Quoted(std::string_view text);
-
-// A launch step that failed; code() is the errno.
-class StepError : public std::system_error {
- public:
-  StepError(Step step, int err, std::string_view detail);
-  Step step() const { return step_; }
-  const char* what() const noexcept override { return message_.c_str(); }
-
- private:
-  Step step_;
-  std::string message_;
-};
 
 // Child-side durations of the setup phases, measured by the child itself.
 enum class Phase : std::uint8_t {
@@ -82,18 +37,6 @@ enum class Phase : std::uint8_t {
 };
 inline constexpr int kPhaseCount = 8;
 std::string_view PhaseName(Phase phase);
-
-enum class CloneStyle : std::uint8_t {
-  // Shared memory for execve launches that need no parent-side step; a copy otherwise.
-  kAuto,
-  // CLONE_VM|CLONE_VFORK, as posix_spawn: the parent sleeps until the child execs or exits,
-  // so a body must not wait for the parent. Refused (std::invalid_argument) for specs that
-  // need the parent during setup or a private mm (root-written id maps, a time namespace,
-  // entering a pid namespace).
-  kSharedMemory,
-  // A fork-like clone: the child has its own copy of memory.
-  kCopy,
-};
 
 struct LaunchReport {
   bool shared_memory = false;

@@ -13,9 +13,8 @@
 #include "runtime/identity.hpp"
 
 namespace nsprobe {
-namespace {
 
-KindSet ComputeWithheld() {
+KindSet ArmedKinds() {
   const char* kinds_text = std::getenv("NSPROBE_NEGATIVE_CONTROL");
   const char* file = std::getenv("NSPROBE_GUARD_FILE");
   const char* token = std::getenv("NSPROBE_GUARD_TOKEN");
@@ -37,20 +36,6 @@ KindSet ComputeWithheld() {
   return kinds;
 }
 
-KindSet DecideOnce() {
-  KindSet k = ComputeWithheld();
-  if (!k.Empty())
-    fmt::print(stderr, "nsprobe: NEGATIVE CONTROL: this process withholds {} namespaces\n",
-               k.ToString());
-  return k;
-}
-
-// Decided at start-up rather than at the first launch: a first launch from inside a child
-// that already has namespaces of its own would otherwise decide differently from its parent.
-const KindSet kWithheld = DecideOnce();
-
-}  // namespace
-
 std::string NamespaceFingerprint() {
   std::string out;
   for (const KindInfo& info : AllKinds()) {
@@ -64,7 +49,5 @@ std::string NamespaceFingerprint() {
 std::string GuardFileContent(KindSet kinds, const std::string& token) {
   return fmt::format("{}:{}:{}", kinds.ToString(), token, NamespaceFingerprint());
 }
-
-KindSet WithheldKinds() { return kWithheld; }
 
 }  // namespace nsprobe

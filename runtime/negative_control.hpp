@@ -1,7 +1,9 @@
-// The negative-control fault seam: Launch can be made to withhold namespace kinds, so that a
-// run can prove each isolation case fails where the isolation is absent.
+// The negative control's guard contract: what arms a process to withhold namespace kinds, so
+// that `nsprobe run --negative-control` can prove each isolation case fails where the
+// isolation is absent. The guard (ci/guard.cpp) writes the file; the suites' seam
+// (suites/support/seam.hpp) reads it and withholds. Launch itself never consults it.
 //
-// It is off unless four things agree, so it cannot be switched on by accident:
+// A process is armed only when four things agree, so it cannot be armed by accident:
 //   NSPROBE_NEGATIVE_CONTROL=<kinds>   the kinds to withhold (ParseKinds syntax)
 //   NSPROBE_GUARD_TOKEN=<token>        at least 16 characters
 //   NSPROBE_GUARD_FILE=<path>          a file on a tmpfs, owned by root or by us, whose
@@ -18,11 +20,9 @@
 
 namespace nsprobe {
 
-// The kinds Launch withholds in this process; empty (the normal case) unless the seam is
-// armed as above. Decided once, when the program starts, so every process forked later
-// inherits the same answer. When non-empty, one line to stderr says so, so that no log of
-// such a run can be mistaken for a normal one.
-KindSet WithheldKinds();
+// The kinds the calling process is armed to withhold, read now from the environment and the
+// guard file; empty (the normal case) unless all four agree as above.
+KindSet ArmedKinds();
 
 // The calling process's namespaces, every kind, as readlink shows them, in AllKinds() order
 // and separated by spaces: "mnt:[4026531841] uts:[4026531838] ...". A kind the kernel lacks

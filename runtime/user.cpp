@@ -9,7 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "runtime/launch.hpp"
+#include "runtime/fd.hpp"
+#include "runtime/step.hpp"
 #include "runtime/syscalls.hpp"
 
 namespace nsprobe::user {

@@ -243,7 +243,7 @@ class CgroupNamespaceInPrivateCgroup : public CgroupNamespace {
 TEST_P(CgroupNamespace, LaunchedChildSeesItsCgroupsAsRoot) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), KindSet{Kind::kCgroup}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), KindSet{Kind::kCgroup}), [&] {
     SendLines(w, "cgroup", "/proc/self/cgroup");
     w.Link("ns", "/proc/self/ns/cgroup");
     return 0;
@@ -273,7 +273,7 @@ TEST_P(CgroupNamespaceEntry, NewNamespaceIsRootedAtTheCallersCgroup) {
   testing::Handshake moved;
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode, {}), [&] {
+  Child child = testing::Launch(SpecFor(mode, {}), [&] {
     moved.Ready();
     if (!moved.AwaitGo()) return 1;
     SendLines(w, "before", "/proc/self/cgroup");
@@ -315,7 +315,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, OtherCgroupsShowRelativeToTheNamespaceRoo
   Cgroup().MakeSub("a");
   Cgroup().MakeSub("b");
   Pipe hold = Pipe::Make();
-  Child sibling = Launch(Spec{}, [&] {
+  Child sibling = testing::Launch(Spec{}, [&] {
     char c;
     return static_cast<int>(::read(hold.read.Get(), &c, 1));
   });
@@ -325,7 +325,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, OtherCgroupsShowRelativeToTheNamespaceRoo
   testing::Handshake moved;
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     moved.Ready();
     if (!moved.AwaitGo()) return 1;
     NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
@@ -356,7 +356,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, SetnsBackShowsTheOuterPathAndMembershipSt
   testing::Handshake steps;
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     steps.Ready();
     if (!steps.AwaitGo()) return 1;  // moved into the private cgroup
     NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWCGROUP));
@@ -401,7 +401,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, Cgroup2MountIsRootedAtTheNamespaceRoot) {
   testing::Handshake moved;
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), KindSet{Kind::kMnt}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), KindSet{Kind::kMnt}), [&] {
     moved.Ready();
     if (!moved.AwaitGo()) return 1;
     // Never mount over the host's /tmp: without a mount namespace of our own, stop here.
@@ -465,7 +465,7 @@ TEST_F(CgroupNamespaceTest, WithoutCapSysAdminOrUserNamespaceGivesEperm) {
     NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kCgroup, Mode::kUnprivileged);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(Spec{}, [&] {
+  Child child = testing::Launch(Spec{}, [&] {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct none[2] = {};
     NSPROBE_RECORD(w, "capset", ::syscall(SYS_capset, &header, none));

@@ -110,7 +110,7 @@ void WaitAndCollect(Child& child, Observations& obs) {
 // Launches a child of `spec` that records every /proc/self/ns entry, and waits for it.
 void LaunchAndRecordEntries(const Spec& spec, Observations& obs) {
   auto w = obs.Writer();
-  Child child = Launch(spec, [&] {
+  Child child = testing::Launch(spec, [&] {
     RecordEntries(w);
     return 0;
   });
@@ -125,7 +125,7 @@ struct Holder {
 };
 
 void StartHolder(Holder& h, const Spec& spec) {
-  h.child = Launch(spec, [&h] {
+  h.child = testing::Launch(spec, [&h] {
     char c;
     return static_cast<int>(::read(h.hold.read.Get(), &c, 1));
   });
@@ -207,7 +207,7 @@ TEST_P(Identity, SharingIsEqualDevAndInode) {
   Observations obs;
   auto w = obs.Writer();
   Pipe hold = Pipe::Make();
-  Child j = Launch(joiner, [&] {
+  Child j = testing::Launch(joiner, [&] {
     utsname u{};
     ::uname(&u);
     w.Text("nodename", u.nodename);
@@ -264,7 +264,7 @@ TEST_P(Identity, NsGetUsernsReturnsTheOwningUserNamespace) {
   StartHolder(h, spec);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(spec, [&] {
+  Child child = testing::Launch(spec, [&] {
     int owner = ::ioctl(our_uts.Get(), NS_GET_USERNS);
     w.Result("our_uts_owner", owner, errno);
     return 0;
@@ -312,7 +312,7 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
   Observations obs;
   auto w = obs.Writer();
   Pipe hold = Pipe::Make();
-  Child holder = Launch(spec, [&] {
+  Child holder = testing::Launch(spec, [&] {
     int own_pid = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     NSPROBE_RECORD(w, "own_pid_parent", ::ioctl(own_pid, NS_GET_PARENT));
     NSPROBE_RECORD(w, "unshare_pid", testing::Unshare(CLONE_NEWPID));
@@ -390,7 +390,7 @@ TEST_P(Identity, NsGetIdIsNonZeroStableAndDistinct) {
   Observations obs;
   auto w = obs.Writer();
   Pipe hold = Pipe::Make();
-  Child holder = Launch(spec, [&] {
+  Child holder = testing::Launch(spec, [&] {
     int s = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     std::uint64_t cookie = 0;
     socklen_t len = sizeof cookie;
@@ -429,7 +429,7 @@ TEST_P(Identity, ForChildrenEntriesDifferExactlyWhenTheyShould) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kTime, mode);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode, {}), [&] {
+  Child child = testing::Launch(SpecFor(mode, {}), [&] {
     w.Link("start_pid", "/proc/self/ns/pid");
     w.Link("start_pid_fc", "/proc/self/ns/pid_for_children");
     w.Link("start_time", "/proc/self/ns/time");

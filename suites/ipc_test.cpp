@@ -123,7 +123,7 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child holder = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"msg_created", "shm_created", "sem_created"});
     hs.Ready();
@@ -139,12 +139,12 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
   ToolResult outside = RunTool(0, {}, {"ipcs"});
   // The contrast: a sibling entering the holder's namespace by setns finds all three; one
   // with a namespace of its own finds none.
-  Child joined = Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
+  Child joined = testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
     SysvGetInChild(w, kKey, 0, {"joined_msg", "joined_shm", "joined_sem"});
     return 0;
   });
   ExitStatus joined_status = joined.Wait(kWait);
-  Child fresh = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child fresh = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     SysvGetInChild(w, kKey, 0, {"fresh_msg", "fresh_shm", "fresh_sem"});
     return 0;
   });
@@ -174,7 +174,7 @@ TEST_P(IpcNamespace, SysvKeysOutsideAreUnknownAfterUnshareAndFreeToReuse) {
   const ino_t our_ns = OurIpcInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     w.Link("outer_ns", kSelfIpc);
     SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"outer_msg", "outer_shm", "outer_sem"});
@@ -259,13 +259,13 @@ TEST_P(IpcNamespace, SiblingsWithTheSameKeyDoNotShare) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs_a, hs_b;
-  Child a = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child a = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     return SiblingInChild(
         w, hs_a, kKey, 11, our_ns,
         {{"a_msg", "a_shm", "a_sem"}, "a_shm_tag", "a_sem_tag", "a_first", "a_second"});
   });
   ASSERT_TRUE(hs_a.AwaitReady()) << a.Wait(kWait).Describe();
-  Child b = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child b = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     return SiblingInChild(
         w, hs_b, kKey, 22, our_ns,
         {{"b_msg", "b_shm", "b_sem"}, "b_shm_tag", "b_sem_tag", "b_first", "b_second"});
@@ -296,7 +296,7 @@ TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child holder = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     int q = MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR);
     w.Result("created", q, errno);
@@ -308,13 +308,13 @@ TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
   ASSERT_TRUE(hs.AwaitReady()) << holder.Wait(kWait).Describe();
   const Lookup ours = LookUp([] { return ::mq_open("/nsprobe-mq-1", O_RDONLY | O_CLOEXEC); });
   if (ours.ret >= 0) ::mq_close(ours.ret);
-  Child joined = Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
+  Child joined = testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
     NSPROBE_RECORD(w, "joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
     NSPROBE_RECORD(w, "joined_create", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
     return 0;
   });
   ExitStatus joined_status = joined.Wait(kWait);
-  Child fresh = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child fresh = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     NSPROBE_RECORD(w, "fresh_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
     return 0;
   });
@@ -335,7 +335,7 @@ TEST_P(IpcNamespace, PosixQueueNamesArePerNamespaceAcrossUnshare) {
   const ino_t our_ns = OurIpcInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     w.Link("outer_ns", kSelfIpc);
     mq_attr attr{};
@@ -393,7 +393,7 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
   const std::string file = dir + "/nsprobe-mq-file";
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kIpc, Kind::kMnt}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc, Kind::kMnt}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     NSPROBE_RECORD(w, "create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
     long other = ForkInChild();
@@ -461,7 +461,7 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     for (const Knob& k : knobs) {
       w.File(k.initial_key.c_str(), k.path.c_str());
@@ -539,7 +539,7 @@ TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
   const uid_t uid = DedicatedUid(mode());
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
     if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
     mq_attr attr{};
     attr.mq_maxmsg = 1;
@@ -631,7 +631,7 @@ TEST_P(IpcNamespace, OnlyTheIpcNamespaceChanges) {
   auto changed_in = [&](const Spec& spec) {
     Observations obs;
     auto w = obs.Writer();
-    Child child = Launch(spec, [&] {
+    Child child = testing::Launch(spec, [&] {
       for (std::size_t j = 0; j < entries.size(); ++j) w.Link(entries[j].c_str(), paths[j].c_str());
       return 0;
     });

@@ -116,7 +116,7 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
   joiner.join = JoinTarget{holder.Pid(), kinds, GetParam().by_fds};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(joiner, [&] {
+  Child child = testing::Launch(joiner, [&] {
     utsname u{};
     ::uname(&u);
     w.Text("nodename", u.nodename);
@@ -198,7 +198,7 @@ class SetnsByPidfd : public testing::NoLeaksTest, public ::testing::WithParamInt
     Observations obs;
     auto w = obs.Writer();
     const int pidfd = pidfd_.Get();
-    Child c = Launch(Spec{}, [&] {
+    Child c = testing::Launch(Spec{}, [&] {
       char key[] = "rc0";
       for (int flags : tries) {
         NSPROBE_RESULT(w, key, ::setns(pidfd, flags));
@@ -283,7 +283,7 @@ TEST_F(SetnsUser, EnteringYourOwnUserNamespaceGivesEinval) {
   Observations obs;
   auto w = obs.Writer();
   const int fd = user_fd_.Get();
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     NSPROBE_RESULT(w, "first", ::setns(fd, CLONE_NEWUSER));
     w.Link("user", "/proc/self/ns/user");
     NSPROBE_RESULT(w, "again", ::setns(fd, CLONE_NEWUSER));
@@ -300,7 +300,7 @@ TEST_F(SetnsUser, MultithreadedCallerGetsEinval) {
   Observations obs;
   auto w = obs.Writer();
   const int fd = user_fd_.Get();
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     // Contrast first: a single-threaded copy of this process enters.
     long pid = testing::ForkInChild();
     if (pid == 0) ::_exit(::setns(fd, CLONE_NEWUSER) == 0 ? 0 : errno);
@@ -332,7 +332,7 @@ TEST_F(SetnsUser, SiblingUserNamespaceWithoutCapabilitiesGivesEperm) {
   const int user_fd = user_fd_.Get(), uts_fd = uts_fd_.Get();
   // The caller is root in a user namespace of its own, a sibling of the holder's: its
   // capabilities cover neither the holder's user namespace nor what that owns.
-  Child sibling = Launch(SpecFor(Mode::kUnprivileged, {}), [&] {
+  Child sibling = testing::Launch(SpecFor(Mode::kUnprivileged, {}), [&] {
     w.Link("user", "/proc/self/ns/user");
     NSPROBE_RESULT(w, "user_setns", ::setns(user_fd, CLONE_NEWUSER));
     NSPROBE_RESULT(w, "uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
@@ -347,7 +347,7 @@ TEST_F(SetnsUser, SiblingUserNamespaceWithoutCapabilitiesGivesEperm) {
   // Contrast: from the parent user namespace (owner or root there) both enter.
   Observations parent;
   auto pw = parent.Writer();
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     NSPROBE_RESULT(pw, "user_setns", ::setns(user_fd, CLONE_NEWUSER));
     NSPROBE_RESULT(pw, "uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
     return 0;
@@ -370,7 +370,7 @@ TEST_P(SetnsPid, AncestorPidNamespaceGivesEinval) {
   const int host_fd = host_pid.Get();
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(SpecFor(mode, KindSet{Kind::kPid}), [&] {
+  Child c = testing::Launch(SpecFor(mode, KindSet{Kind::kPid}), [&] {
     w.Link("p1", "/proc/self/ns/pid");
     NSPROBE_RESULT(w, "host", ::setns(host_fd, CLONE_NEWPID));
     int p1 = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);

@@ -113,7 +113,7 @@ Observations EnterThrough(int user_fd, int ns_fd, Kind kind) {
   // setns(pid) moves only the caller's future children.
   const std::string path = NsPath(0, kind, kind == Kind::kPid ? "pid_for_children" : nullptr);
   const int nstype = static_cast<int>(CloneFlag(kind));
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     if (user_fd >= 0) NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
     NSPROBE_RESULT(w, "setns", ::setns(ns_fd, nstype));
     w.Link("link", path.c_str());
@@ -223,7 +223,7 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   Observations obs;
   auto w = obs.Writer();
   const int user_fd = owner.Get(), mnt_fd = mnt.Get();
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     if (user_fd >= 0) NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
     NSPROBE_RESULT(w, "enter_mnt", ::setns(mnt_fd, CLONE_NEWNS));
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -261,7 +261,7 @@ Observations LookThroughMount(int user_fd, int mnt_fd, const std::string& existi
                               const std::string& fresh) {
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(Spec{}, [&] {
+  Child c = testing::Launch(Spec{}, [&] {
     if (user_fd >= 0) {
       NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
       // Root there, as nsenter does: our own uid may not be mapped, and files are created
@@ -370,7 +370,7 @@ Observations WatchPeer(pid_t target, KindSet kinds, std::int64_t deadline_ns) {
   auto w = obs.Writer();
   Spec spec;
   spec.join = JoinTarget{target, kinds};
-  Child c = Launch(spec, [&] {
+  Child c = testing::Launch(spec, [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq ifr{};
     std::memcpy(ifr.ifr_name, "vb", 3);
@@ -449,7 +449,7 @@ TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
   const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(SpecFor(Mode::kUnprivileged, KindSet{Kind::kIpc}), [&] {
+  Child c = testing::Launch(SpecFor(Mode::kUnprivileged, KindSet{Kind::kIpc}), [&] {
     if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc ||
         testing::InodeOf("/proc/self/ns/user") == host_user) {
       w.Value("guard", 1);  // never create queues in the host's namespace

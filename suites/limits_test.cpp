@@ -80,7 +80,7 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
 
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(FreshUserNamespace(mode), [&] {
+  Child c = testing::Launch(FreshUserNamespace(mode), [&] {
     GUARD_FRESH_USERNS(w, host_user);
     w.File("default", sysctl.c_str());
     w.Value("set", WriteOnceInChild(sysctl.c_str(), "1"));
@@ -149,7 +149,7 @@ TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kUser);
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+  Child c = testing::Launch(FreshUserNamespace(GetParam()), [&] {
     GUARD_FRESH_USERNS(w, host_user);
     w.Value("uid", ::syscall(SYS_geteuid));
     w.Value("before", TryCreateInChild(CLONE_NEWUSER));
@@ -176,7 +176,7 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kNet);
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+  Child c = testing::Launch(FreshUserNamespace(GetParam()), [&] {
     GUARD_FRESH_USERNS(w, host_user);
     w.Value("set", WriteOnceInChild(sysctl.c_str(), "0"));
     long pid = ForkInChild(CLONE_NEWUSER);
@@ -229,7 +229,7 @@ TEST_P(Limits, PidNamespacesNest32LevelsThenEnospc) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kPid, GetParam());
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(testing::SpecFor(GetParam(), KindSet{Kind::kPid}), [&] {
+  Child c = testing::Launch(testing::SpecFor(GetParam(), KindSet{Kind::kPid}), [&] {
     w.Value("start_levels", NsPidLevels());
     for (;;) {
       long pid = ForkInChild(CLONE_NEWPID);
@@ -260,7 +260,7 @@ TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(FreshUserNamespace(GetParam()), [&] {
+  Child c = testing::Launch(FreshUserNamespace(GetParam()), [&] {
     w.Link("top", "/proc/self/ns/user");
     for (int level = 1;; ++level) {  // levels below the launched namespace
       long pid = ForkInChild(CLONE_NEWUSER);

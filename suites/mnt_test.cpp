@@ -234,7 +234,7 @@ LabResult RunPropagationLab(Mode mode, const PropagationInfo& type) {
   const ino_t ours = OurMountNs();
   Observations obs;
   auto w = obs.Writer();
-  Child o = Launch(SpecFor(mode, KindSet{Kind::kMnt}), [&] {
+  Child o = testing::Launch(SpecFor(mode, KindSet{Kind::kMnt}), [&] {
     if (!InOwnMountNamespace(w, ours)) return 1;
     if (MountTmpfs(d.c_str()) != 0 || ::mkdir(a.c_str(), 0755) != 0 ||
         ::mkdir(b.c_str(), 0755) != 0) {
@@ -336,7 +336,7 @@ TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
   });
   Observations obs;
   auto w = obs.Writer();
-  Child o = Launch(SpecFor(mode(), KindSet{Kind::kMnt}), [&] {
+  Child o = testing::Launch(SpecFor(mode(), KindSet{Kind::kMnt}), [&] {
     if (!InOwnMountNamespace(w, ours)) return 1;
     if (MountTmpfs(d.c_str()) != 0 || ::mkdir(a.c_str(), 0755) != 0 ||
         ::mkdir(b.c_str(), 0755) != 0 || ::mkdir(l.c_str(), 0755) != 0 ||
@@ -397,7 +397,7 @@ TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
 TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(SpecFor(mode(), KindSet{Kind::kMnt}), [&] {
+  Child c = testing::Launch(SpecFor(mode(), KindSet{Kind::kMnt}), [&] {
     // A shared fs_struct would let the two tasks' roots diverge from their mount tables.
     auto try_clone = [&](const char* key, unsigned long flags) {
       long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);

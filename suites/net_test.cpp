@@ -208,7 +208,7 @@ ToolResult Tool(pid_t target, Mode mode, const std::vector<std::string>& argv) {
   Pipe out = Pipe::Make();
   Pipe err = Pipe::Make();
   spec.fds = {{out.write.Get(), 1}, {err.write.Get(), 2}};
-  Child c = Launch(spec, argv);
+  Child c = testing::Launch(spec, argv);
   out.write.Reset();
   err.write.Reset();
   ToolResult r;
@@ -281,7 +281,7 @@ TEST_P(NetNamespace, IpToolSeesOnlyLoopbackDown) {
 TEST_P(NetNamespace, LoopbackCarriesTcpOnceUp) {
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(NetSpec(), [&] {
+  Child c = testing::Launch(NetSpec(), [&] {
     int before = RouteToLoopback();
     w.Result("route_before_up", before == 0 ? 0 : -1, before);
     // Only a loopback we saw down is ours to bring up.
@@ -324,7 +324,7 @@ TEST_P(NetNamespace, SamePortBoundInTwoNamespacesAtOnce) {
   auto try_bind = [&](const Spec& spec) {
     Observations obs;
     auto w = obs.Writer();
-    Child c = Launch(spec, [&] {
+    Child c = testing::Launch(spec, [&] {
       int s = BindLoopback(host.port);
       w.Result("bind", s < 0 ? -1 : 0, -s);
       return 0;
@@ -355,7 +355,7 @@ TEST_P(NetNamespace, AbstractUnixNameIsPerNamespace) {
   auto probe = [&](const Spec& spec) {
     Observations obs;
     auto w = obs.Writer();
-    Child c = Launch(spec, [&] {
+    Child c = testing::Launch(spec, [&] {
       int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       NSPROBE_RECORD(w, "connect", ::connect(s, reinterpret_cast<const sockaddr*>(&addr), len));
       int t = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -383,7 +383,7 @@ TEST_P(NetNamespace, HostDevicesCannotBeReachedFromInside) {
   std::strncpy(req.ifr_name, host_dev.c_str(), IFNAMSIZ - 1);
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(NetSpec(), [&] {
+  Child c = testing::Launch(NetSpec(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq r = req;
     NSPROBE_RECORD(w, "get_flags", ::ioctl(s, SIOCGIFFLAGS, &r));
@@ -406,7 +406,7 @@ TEST_P(NetNamespace, SocketKeepsTheNamespaceItWasMadeIn) {
   const sockaddr_in target = Loopback(host.port);
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(NetSpec(), [&] {
+  Child c = testing::Launch(NetSpec(), [&] {
     w.Link("netns", "/proc/self/ns/net");
     int inner = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     NSPROBE_RECORD(w, "inner_connect",
@@ -523,7 +523,7 @@ class NetVeth : public NetNamespace {
     Spec spec;
     spec.join = JoinTarget{target, Entered(mode(), KindSet{Kind::kNet})};
     if (mode() == Mode::kUnprivileged && ::geteuid() == 0) spec.create_as = testing::kNobody;
-    return Launch(spec, body);
+    return testing::Launch(spec, body);
   }
 
   void TearDown() override {

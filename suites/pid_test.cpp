@@ -127,7 +127,7 @@ class PidNamespace : public testing::NoLeaksTest, public ::testing::WithParamInt
 TEST_P(PidNamespace, FirstProcessIsInitWithNoVisibleParent) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     w.Value("ppid", ParentPidInChild());
     w.Value("sid", ::syscall(SYS_getsid, 0));
@@ -138,7 +138,7 @@ TEST_P(PidNamespace, FirstProcessIsInitWithNoVisibleParent) {
     return 0;
   });
   ExitStatus st = child.Wait(kWait);
-  Child plain = Launch(SpecFor(mode(), {}), [&] {
+  Child plain = testing::Launch(SpecFor(mode(), {}), [&] {
     w.Value("plain_pid", PidInChild());
     w.Value("plain_ppid", ParentPidInChild());
     return 0;
@@ -166,7 +166,7 @@ TEST_P(PidNamespace, HostSeesAnotherPidAndNSpidListsBoth) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     w.Link("proc_self", "/proc/self");
     RecordNsPidInChild(w, "nspid");
@@ -214,7 +214,7 @@ TEST_P(PidNamespace, PrivateProcShowsOnlyTheNamespacesProcesses) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = Launch(spec, [&] {
+  Child child = testing::Launch(spec, [&] {
     long member = ForkInChild();
     if (member == 0) {
       hs.AwaitGo();
@@ -264,7 +264,7 @@ TEST_P(PidNamespace, PrivateProcShowsOnlyTheNamespacesProcesses) {
 TEST_P(PidNamespace, UnshareMovesOnlyPidForChildren) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     w.Link("ns_before", "/proc/self/ns/pid");
     w.Link("children_before", "/proc/self/ns/pid_for_children");
@@ -310,7 +310,7 @@ TEST_P(PidNamespace, UnshareMovesOnlyPidForChildren) {
 TEST_P(PidNamespace, InitIgnoresUnhandledSignalsFromInsideButGetsHandledOnes) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     if (PidInChild() != 1) return 3;
     HandleInChild(SIGUSR1);
@@ -355,7 +355,7 @@ TEST_P(PidNamespace, SignalsFromTheParentReachInitOnlyWhenHandledWithSiPidZero) 
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     HandleInChild(SIGUSR1);
     hs.Ready();
     w.Value("from_parent", AwaitSignalsInChild(1, 10000));
@@ -414,7 +414,7 @@ TEST_P(PidNamespace, ParentSigkillKillsInitAndEveryMemberNestedToo) {
     hs.Ready();
     PauseForeverInChild();
   };
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     // Members that wait forever only where killing init is known to end them.
     if (PidInChild() != 1) return 3;
     if (ForkInChild() == 0) report_and_wait("member");
@@ -447,7 +447,7 @@ TEST_P(PidNamespace, ParentSigkillKillsInitAndEveryMemberNestedToo) {
 TEST_P(PidNamespace, OrphansAreReparentedToInit) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     long middle = ForkInChild();
     if (middle == 0) {
@@ -483,7 +483,7 @@ TEST_P(PidNamespace, OrphansAreReparentedToInit) {
 TEST_P(PidNamespace, ForkIntoANamespaceWhoseInitExitedGivesEnomem) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWPID));
     long first = ForkInChild();
@@ -509,7 +509,7 @@ TEST_P(PidNamespace, ForkIntoANamespaceWhoseInitExitedGivesEnomem) {
 // init is gone, forking into it gives ENOMEM.
 TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
   Handshake hs_init, hs_joiner;
-  Child init = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child init = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     hs_init.Ready();
     hs_init.AwaitGo();
     return 0;
@@ -520,7 +520,7 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
   UniqueFd ancestor = OpenOrThrow("/proc/self/ns/pid", O_RDONLY);
   Observations obs;
   auto w = obs.Writer();
-  Child joiner = Launch(testing::JoinSpec(mode(), init.Pid(), {}), [&] {
+  Child joiner = testing::Launch(testing::JoinSpec(mode(), init.Pid(), {}), [&] {
     w.Link("ns_before", "/proc/self/ns/pid");
     w.Link("children_before", "/proc/self/ns/pid_for_children");
     w.Value("pid_before", PidInChild());
@@ -569,14 +569,14 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
 // anything outside (a bystander of the same user survives); with no other member it is ESRCH.
 TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
   Handshake hs_bystander;
-  Child bystander = Launch(SpecFor(mode(), {}), [&] {
+  Child bystander = testing::Launch(SpecFor(mode(), {}), [&] {
     hs_bystander.Ready();
     return hs_bystander.AwaitGo() ? 0 : 1;
   });
   ASSERT_TRUE(hs_bystander.AwaitReady());
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     if (PidInChild() != 1) return 3;  // kill(-1) outside a namespace of our own: never
     NSPROBE_RECORD(w, "alone", ::kill(-1, SIGUSR1));
@@ -607,7 +607,7 @@ TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
 // LTP pidns06: a number from the parent's namespace names nothing inside.
 TEST_P(PidNamespace, OutsidePidsAreNotValidTargetsInside) {
   Handshake hs_bystander;
-  Child bystander = Launch(SpecFor(mode(), {}), [&] {
+  Child bystander = testing::Launch(SpecFor(mode(), {}), [&] {
     hs_bystander.Ready();
     return hs_bystander.AwaitGo() ? 0 : 1;
   });
@@ -618,14 +618,14 @@ TEST_P(PidNamespace, OutsidePidsAreNotValidTargetsInside) {
   ASSERT_GT(other, 1);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     NSPROBE_RECORD(w, "kill_parent", ::kill(parent, 0));
     NSPROBE_RECORD(w, "kill_bystander", ::kill(other, 0));
     return 0;
   });
   ExitStatus st = child.Wait(kWait);
   // The contrast: the same numbers from a sibling without the namespace.
-  Child plain = Launch(SpecFor(mode(), {}), [&] {
+  Child plain = testing::Launch(SpecFor(mode(), {}), [&] {
     NSPROBE_RECORD(w, "plain_kill_bystander", ::kill(other, 0));
     return 0;
   });
@@ -670,7 +670,7 @@ int NestInChild(const ObservationWriter& w, int depth) {
 TEST_P(PidNamespace, NestingStopsAtTheKernelsLimit) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     RecordNsPidInChild(w, "nspid");
     return NestInChild(w, 0);
@@ -703,7 +703,7 @@ TEST_P(PidNamespace, NestingStopsAtTheKernelsLimit) {
 TEST_P(PidNamespace, InitCannotCloneASiblingOfItself) {
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     if (PidInChild() != 1) return 3;  // elsewhere CLONE_PARENT would hand the test a child
     long sibling = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
@@ -768,13 +768,13 @@ TEST_P(PidNamespace, PeerCredentialsAreTranslatedIntoTheReadersNamespace) {
     if (!conn || ::getsockopt(conn.Get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
     return static_cast<int>(cred.pid);
   };
-  Child child = Launch(SpecFor(mode(), {Kind::kPid}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     connect_and_read("parent_seen_inside");
     return 0;
   });
   ExitStatus st = child.Wait(kWait);
   const int child_seen = accept_and_read();
-  Child plain = Launch(SpecFor(mode(), {}), [&] {
+  Child plain = testing::Launch(SpecFor(mode(), {}), [&] {
     connect_and_read("parent_seen_outside");
     return 0;
   });

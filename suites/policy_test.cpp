@@ -63,7 +63,7 @@ Captured RunInChild(const Spec& spec, Body before_exec, std::vector<std::string>
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   Pipe out = Pipe::Make(), err = Pipe::Make();
-  Child child = Launch(spec, [&] {
+  Child child = testing::Launch(spec, [&] {
     if (::dup2(out.write.Get(), 1) < 0 || ::dup2(err.write.Get(), 2) < 0) return 120;
     if (int rc = before_exec()) return rc;
     ::execve(args[0], args.data(), environ);
@@ -256,7 +256,7 @@ TEST_P(NonRoot, KernelRefusalIsClassifiedAsPrivilege) {
   if (::geteuid() == 0) spec.create_as = testing::kNobody;
   const uid_t uid = ::geteuid() == 0 ? testing::kNobody.uid : ::geteuid();
   try {
-    Launch(spec, [] { return 0; }).Wait(10s);
+    testing::Launch(spec, [] { return 0; }).Wait(10s);
     FAIL() << "uid " << uid << " created a " << Name(kind) << " namespace without a user one";
   } catch (const StepError& e) {
     EXPECT_EQ(e.code().value(), EPERM) << e.what();
@@ -266,7 +266,8 @@ TEST_P(NonRoot, KernelRefusalIsClassifiedAsPrivilege) {
     EXPECT_THAT(r.reason, HasSubstr("needs CAP_SYS_ADMIN")) << r.reason;
   }
   // Contrast: the same uid through a user namespace.
-  Child ok = Launch(testing::SpecFor(Mode::kUnprivileged, KindSet{kind}), [] { return 0; });
+  Child ok =
+      testing::Launch(testing::SpecFor(Mode::kUnprivileged, KindSet{kind}), [] { return 0; });
   EXPECT_TRUE(ok.Wait(10s).Success());
 }
 

@@ -176,7 +176,7 @@ class TimeNamespace : public testing::NoLeaksTest, public ::testing::WithParamIn
     for (const ClockInfo& c : kClocks) brackets_[c.id].before = Now(c.id);
     btime_before_ = HostBtime();
     auto w = obs_.emplace().Writer();
-    Child child = Launch(spec, [&] {
+    Child child = testing::Launch(spec, [&] {
       RecordClocks(w);
       w.Value("uptime_centis", ReadUptimeCentis());
       struct sysinfo info {};
@@ -247,7 +247,7 @@ TEST_P(TimeNamespace, ExecKeepsTheOffsets) {
   Pipe out = Pipe::Make();
   spec.fds = {{out.write.Get(), 1}};
   Bracket boot{Now(CLOCK_BOOTTIME), 0};
-  Child child = Launch(spec, std::vector<std::string>{"cat", "/proc/uptime"});
+  Child child = testing::Launch(spec, std::vector<std::string>{"cat", "/proc/uptime"});
   out.write.Reset();
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   boot.after = Now(CLOCK_BOOTTIME);
@@ -270,7 +270,7 @@ TEST_P(TimeNamespace, AbsoluteSleepAndTimerfdUseNamespaceTime) {
   Bracket mono{Now(CLOCK_MONOTONIC), 0};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(spec, [&] {
+  Child child = testing::Launch(spec, [&] {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     w.Value("start", Ns(now));
@@ -330,7 +330,7 @@ TEST_P(TimeNamespaceEntry, OffsetsAreFrozenOnceAProcessEntered) {
   Bracket mono{Now(CLOCK_MONOTONIC), 0};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode, {}), [&] {
+  Child child = testing::Launch(SpecFor(mode, {}), [&] {
     NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     w.Result("open", fd, errno);
@@ -399,7 +399,7 @@ TEST_P(TimeNamespace, MalformedOffsetLinesAreRejected) {
   };
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     w.Result("open", fd, errno);
@@ -424,7 +424,7 @@ TEST_P(TimeNamespace, UnshareMovesChildrenNotTheCaller) {
   Bracket mono{Now(CLOCK_MONOTONIC), 0};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     w.Link("time_before", "/proc/self/ns/time");
     NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
@@ -463,7 +463,7 @@ TEST_P(TimeNamespace, SetnsMovesTheCaller) {
   Bracket mono{Now(CLOCK_MONOTONIC), 0};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWTIME));
     int outer = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
     NSPROBE_RECORD(w, "setns_outer", ::setns(outer, CLONE_NEWTIME));
@@ -509,7 +509,7 @@ TEST_P(TimeNamespace, Clone3StartsTheChildInANamespaceWithFrozenZeroOffsets) {
   Bracket mono{Now(CLOCK_MONOTONIC), 0};
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(GetParam(), {}), [&] {
+  Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     CloneArgs args{};
     args.flags = testing::Seamed(CLONE_NEWTIME);
     args.exit_signal = SIGCHLD;

@@ -174,7 +174,7 @@ INSTANTIATE_TEST_SUITE_P(Paths, UserEntry,
 TEST_P(UserNamespace, UnmappedIdsReadAsTheOverflowIds) {
   Observations obs;
   auto w = obs.Writer();
-  Child c = Launch(BareSpec(), [&] {
+  Child c = testing::Launch(BareSpec(), [&] {
     w.Value("uid", ::syscall(SYS_getuid));
     w.Value("gid", ::syscall(SYS_getgid));
     w.File("uid_map", "/proc/self/uid_map");
@@ -219,11 +219,11 @@ TEST_P(UserNamespace, MappedRootHasFullCapabilitiesInsideAndIsItsCreatorOutside)
   if (::geteuid() == 0) sibling.create_as = Credentials{MappedRootOutside(), MappedRootOutside()};
   Observations sib;
   auto sw = sib.Writer();
-  ASSERT_TRUE(Launch(sibling,
-                     [&] {
-                       sw.Value("caps", static_cast<std::int64_t>(EffectiveCaps()));
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(sibling,
+                              [&] {
+                                sw.Value("caps", static_cast<std::int64_t>(EffectiveCaps()));
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   sib.Collect();
@@ -252,11 +252,11 @@ TEST_P(UserNamespace, CapabilitiesDoNotReachTheParentsResources) {
   };
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(spec,
-                     [&] {
-                       attempts(w);
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(spec,
+                              [&] {
+                                attempts(w);
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   obs.Collect();
@@ -266,11 +266,11 @@ TEST_P(UserNamespace, CapabilitiesDoNotReachTheParentsResources) {
   owning.kinds.Add(Kind::kMnt);
   Observations own;
   auto ow = own.Writer();
-  ASSERT_TRUE(Launch(owning,
-                     [&] {
-                       attempts(ow);
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(owning,
+                              [&] {
+                                attempts(ow);
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   own.Collect();
@@ -318,19 +318,20 @@ TEST_P(UserNamespace, AWriterInsideMayMapOnlyItsOwnIdAndGidNeedsSetgroupsDeny) {
   const std::string two_uids = "0 " + std::to_string(CreatorUid()) + " 2";
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(BareSpec(),
-                     [&] {
-                       RecordWrite(w, "other_uid", "/proc/self/uid_map", other_uid.c_str());
-                       RecordWrite(w, "two_uids", "/proc/self/uid_map", two_uids.c_str());
-                       RecordWrite(w, "gid_before_deny", "/proc/self/gid_map", own_gid.c_str());
-                       RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
-                       RecordWrite(w, "gid_after_deny", "/proc/self/gid_map", own_gid.c_str());
-                       RecordWrite(w, "own_uid", "/proc/self/uid_map", own_uid.c_str());
-                       w.Value("uid", ::syscall(SYS_getuid));
-                       return 0;
-                     })
-                  .Wait(kWait)
-                  .Success());
+  ASSERT_TRUE(
+      testing::Launch(BareSpec(),
+                      [&] {
+                        RecordWrite(w, "other_uid", "/proc/self/uid_map", other_uid.c_str());
+                        RecordWrite(w, "two_uids", "/proc/self/uid_map", two_uids.c_str());
+                        RecordWrite(w, "gid_before_deny", "/proc/self/gid_map", own_gid.c_str());
+                        RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
+                        RecordWrite(w, "gid_after_deny", "/proc/self/gid_map", own_gid.c_str());
+                        RecordWrite(w, "own_uid", "/proc/self/uid_map", own_uid.c_str());
+                        w.Value("uid", ::syscall(SYS_getuid));
+                        return 0;
+                      })
+          .Wait(kWait)
+          .Success());
   obs.Collect();
   EXPECT_EQ(obs.Err("other_uid"), EPERM) << obs.Dump();
   EXPECT_EQ(obs.Err("two_uids"), EPERM) << obs.Dump();
@@ -352,19 +353,20 @@ TEST_P(UserNamespace, SetgroupsDenyIsFinalAndInherited) {
   const std::string own_uid = "0 " + std::to_string(CreatorUid()) + " 1";
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(BareSpec(),
-                     [&] {
-                       w.File("initial", "/proc/self/setgroups");
-                       NSPROBE_RECORD(w, "setgroups_call", ::syscall(SYS_setgroups, 0, nullptr));
-                       RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
-                       RecordWrite(w, "allow", "/proc/self/setgroups", "allow");
-                       w.File("after", "/proc/self/setgroups");
-                       RecordWrite(w, "gid_map", "/proc/self/gid_map", own_gid.c_str());
-                       RecordWrite(w, "uid_map", "/proc/self/uid_map", own_uid.c_str());
-                       NSPROBE_RECORD(w, "nested", testing::Unshare(CLONE_NEWUSER));
-                       w.File("nested_setgroups", "/proc/self/setgroups");
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(BareSpec(),
+                              [&] {
+                                w.File("initial", "/proc/self/setgroups");
+                                NSPROBE_RECORD(w, "setgroups_call",
+                                               ::syscall(SYS_setgroups, 0, nullptr));
+                                RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
+                                RecordWrite(w, "allow", "/proc/self/setgroups", "allow");
+                                w.File("after", "/proc/self/setgroups");
+                                RecordWrite(w, "gid_map", "/proc/self/gid_map", own_gid.c_str());
+                                RecordWrite(w, "uid_map", "/proc/self/uid_map", own_uid.c_str());
+                                NSPROBE_RECORD(w, "nested", testing::Unshare(CLONE_NEWUSER));
+                                w.File("nested_setgroups", "/proc/self/setgroups");
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   obs.Collect();
@@ -383,16 +385,17 @@ TEST_P(UserNamespace, SetgroupsDenyAfterAGidMapIsRefused) {
   NSPROBE_MAPPED_ROOT_SPEC(spec);
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(spec,
-                     [&] {
-                       w.Link("user_ns", "/proc/self/ns/user");
-                       w.File("gid_map", "/proc/self/gid_map");
-                       // Becoming root inside changed our uid, which made us non-dumpable and
-                       // our /proc files root's: undo that, so the kernel's rule answers.
-                       ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-                       RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(spec,
+                              [&] {
+                                w.Link("user_ns", "/proc/self/ns/user");
+                                w.File("gid_map", "/proc/self/gid_map");
+                                // Becoming root inside changed our uid, which made us non-dumpable
+                                // and our /proc files root's: undo that, so the kernel's rule
+                                // answers.
+                                ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+                                RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   obs.Collect();
@@ -446,29 +449,29 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
   const std::string first_gid = "0 " + std::to_string(CreatorGid()) + " 1";
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(BareSpec(),
-                     [&] {
-                       int depth = 1;
-                       int err = 0;
-                       for (;; ++depth) {
-                         const char* u = depth == 1 ? first_uid.c_str() : "0 0 1";
-                         const char* g = depth == 1 ? first_gid.c_str() : "0 0 1";
-                         WriteOnceInChild("/proc/self/setgroups", "deny");
-                         int e = WriteOnceInChild("/proc/self/gid_map", g);
-                         if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", u);
-                         if (e != 0) {
-                           w.Result("map", -1, e);
-                           return 1;
-                         }
-                         if (testing::Unshare(CLONE_NEWUSER) != 0) {
-                           err = errno;
-                           break;
-                         }
-                       }
-                       w.Result("depth", depth, err);
-                       w.Value("last_err", err);
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(BareSpec(),
+                              [&] {
+                                int depth = 1;
+                                int err = 0;
+                                for (;; ++depth) {
+                                  const char* u = depth == 1 ? first_uid.c_str() : "0 0 1";
+                                  const char* g = depth == 1 ? first_gid.c_str() : "0 0 1";
+                                  WriteOnceInChild("/proc/self/setgroups", "deny");
+                                  int e = WriteOnceInChild("/proc/self/gid_map", g);
+                                  if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", u);
+                                  if (e != 0) {
+                                    w.Result("map", -1, e);
+                                    return 1;
+                                  }
+                                  if (testing::Unshare(CLONE_NEWUSER) != 0) {
+                                    err = errno;
+                                    break;
+                                  }
+                                }
+                                w.Result("depth", depth, err);
+                                w.Value("last_err", err);
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success())
       << obs.Dump();
@@ -514,7 +517,8 @@ TEST_P(UserNamespace, ExecClearsTheCapabilitiesOfANonRootUid) {
     spec.gid_map = ParseIdMap(std::to_string(inside) + " " + std::to_string(CreatorGid()) + " 1");
     Pipe out = Pipe::Make();
     spec.fds = {{out.write.Get(), 1}};
-    Child c = Launch(spec, std::vector<std::string>{"grep", "^CapEff:", "/proc/self/status"});
+    Child c =
+        testing::Launch(spec, std::vector<std::string>{"grep", "^CapEff:", "/proc/self/status"});
     out.write.Reset();
     std::string text;
     char buf[256];
@@ -527,12 +531,12 @@ TEST_P(UserNamespace, ExecClearsTheCapabilitiesOfANonRootUid) {
   Spec before = BareSpec();
   before.uid_map = ParseIdMap("1000 " + std::to_string(CreatorUid()) + " 1");
   before.gid_map = ParseIdMap("1000 " + std::to_string(CreatorGid()) + " 1");
-  ASSERT_TRUE(Launch(before,
-                     [&] {
-                       w.Value("uid", ::syscall(SYS_getuid));
-                       w.Value("caps", static_cast<std::int64_t>(EffectiveCaps()));
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(before,
+                              [&] {
+                                w.Value("uid", ::syscall(SYS_getuid));
+                                w.Value("caps", static_cast<std::int64_t>(EffectiveCaps()));
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   obs.Collect();
@@ -552,24 +556,24 @@ TEST_P(UserNamespace, SetnsIntoASiblingUserNamespaceIsRefused) {
   UniqueFd a_ns = OpenOrThrow(NsPath(a.Pid(), Kind::kUser).c_str(), O_RDONLY);
   Observations obs;
   auto w = obs.Writer();
-  ASSERT_TRUE(Launch(BareSpec(),
-                     [&] {
-                       NSPROBE_RECORD(w, "sibling", ::setns(a_ns.Get(), CLONE_NEWUSER));
-                       int own = ::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-                       NSPROBE_RECORD(w, "own", ::setns(own, CLONE_NEWUSER));
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(BareSpec(),
+                              [&] {
+                                NSPROBE_RECORD(w, "sibling", ::setns(a_ns.Get(), CLONE_NEWUSER));
+                                int own = ::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+                                NSPROBE_RECORD(w, "own", ::setns(own, CLONE_NEWUSER));
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   // The contrast: from our level, the same namespace can be joined.
   Spec joiner;
   joiner.join = JoinTarget{a.Pid(), KindSet{Kind::kUser}};
   if (!Privileged() && ::geteuid() == 0) joiner.create_as = testing::kNobody;
-  ASSERT_TRUE(Launch(joiner,
-                     [&] {
-                       w.Link("joined", "/proc/self/ns/user");
-                       return 0;
-                     })
+  ASSERT_TRUE(testing::Launch(joiner,
+                              [&] {
+                                w.Link("joined", "/proc/self/ns/user");
+                                return 0;
+                              })
                   .Wait(kWait)
                   .Success());
   const std::string a_link = ReadNsLink(a.Pid(), Kind::kUser);

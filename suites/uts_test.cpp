@@ -88,7 +88,7 @@ TEST_P(UtsNamespace, HostnameAndDomainnameChangeInvisibleToParent) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     SetNamesInChild(w, our_ns, "nsprobe-uts-inside", "inside.nsprobe");
     RecordNamesInChild(w, "host", "domain");
     hs.Ready();
@@ -118,7 +118,7 @@ TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
   Observations obs;
   auto w = obs.Writer();
   Handshake hs_a;
-  Child a = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child a = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     SetNamesInChild(w, our_ns, "nsprobe-sibling-a", "a.nsprobe");
     hs_a.Ready();
     hs_a.AwaitGo();
@@ -127,7 +127,7 @@ TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
   });
   ASSERT_TRUE(hs_a.AwaitReady());
   // B: a sibling with its own namespace sees the parent's names, not A's, and renames itself.
-  Child b = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child b = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     RecordNamesInChild(w, "b_host_before", "b_domain_before");
     if (NsInodeInChild(kSelfUts) == our_ns) return 3;
     NSPROBE_RECORD(w, "b_sethostname", ::sethostname("nsprobe-sibling-b", 17));
@@ -135,7 +135,7 @@ TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
   });
   ExitStatus b_status = b.Wait(kWait);
   // C: the contrast, a sibling that enters A's namespace by setns shares A's names.
-  Child c = Launch(testing::JoinSpec(mode(), a.Pid(), {Kind::kUts}), [&] {
+  Child c = testing::Launch(testing::JoinSpec(mode(), a.Pid(), {Kind::kUts}), [&] {
     RecordNamesInChild(w, "c_host", "c_domain");
     return 0;
   });
@@ -160,7 +160,7 @@ TEST_P(UtsNamespace, UnshareCopiesTheCallersNamesAndKeepsChangesInside) {
   const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     if (!SetNamesInChild(w, our_ns, "nsprobe-outer", "outer.nsprobe")) return 3;
     w.Link("outer_ns", kSelfUts);
     const ino_t outer = NsInodeInChild(kSelfUts);
@@ -195,7 +195,7 @@ TEST_P(UtsNamespace, SetnsBackShowsTheParentsNames) {
   const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     if (!SetNamesInChild(w, our_ns, "nsprobe-outer", "outer.nsprobe")) return 3;
     w.Link("outer_ns", kSelfUts);
     int outer_fd = ::open(kSelfUts, O_RDONLY | O_CLOEXEC);
@@ -232,7 +232,7 @@ TEST_P(UtsNamespace, SetnsIntoTheParentsNamespaceNeedsPrivilegeOverIt) {
   UniqueFd host_ns = OpenOrThrow(kSelfUts, O_RDONLY);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     if (!SetNamesInChild(w, our_ns, "nsprobe-away", "away.nsprobe")) return 3;
     NSPROBE_RECORD(w, "setns", ::setns(host_ns.Get(), CLONE_NEWUTS));
     w.Link("ns_after", kSelfUts);
@@ -259,7 +259,7 @@ TEST_P(UtsNamespace, NamesOf64BytesFitAnd65AreRefused) {
   const std::string too_long(kMaxHostnameBytes + 1, 'n');
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     if (NsInodeInChild(kSelfUts) == our_ns) return 3;
     NSPROBE_RECORD(w, "host_64", ::sethostname(fits.data(), fits.size()));
     NSPROBE_RECORD(w, "host_65", ::sethostname(too_long.data(), too_long.size()));
@@ -303,7 +303,7 @@ TEST_P(UtsNamespace, UnshareInOneThreadLeavesTheOtherThreads) {
   const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
     if (!SetNamesInChild(w, our_ns, "nsprobe-main", "main.nsprobe")) return 3;
     int done[2];
     if (::pipe2(done, O_CLOEXEC) != 0) return 4;
@@ -363,7 +363,7 @@ TEST_F(UtsNamespaceRules, CreatingOneWithoutPrivilegeOrUserNamespaceIsRefused) {
   if (!root) NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kUnprivileged);
   Observations obs;
   auto w = obs.Writer();
-  Child child = Launch(Spec{}, [&] {
+  Child child = testing::Launch(Spec{}, [&] {
     if (root) w.Value("privileged_unshare", UnshareInGrandchild(CLONE_NEWUTS));
     w.Value("drop", DropPrivilegeInChild());
     w.Value("euid", ::syscall(SYS_geteuid));

@@ -11,6 +11,7 @@
 #include "runtime/tool.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe {
 namespace {
@@ -35,11 +36,12 @@ std::string GuardSetup(const std::string& kinds, const std::string& env_token = 
       kinds, kToken, kShellFingerprint, env_token);
 }
 
-// Runs `nsprobe exec --ns uts -- readlink /proc/self/ns/uts` in a shell snippet `setup` that
-// prepares the environment, inside a private user+mount namespace so a tmpfs can be mounted.
-ToolResult UtsOfExecAfter(const std::string& setup) {
-  std::string script =
-      setup + " exec " NSPROBE_BINARY " exec --ns uts -- readlink /proc/self/ns/uts";
+// Runs `readlink /proc/self/ns/uts` in a new uts namespace, launched by `launcher` (the
+// suites' seam by default), in a shell snippet `setup` that prepares the environment, inside a
+// private user+mount namespace so a tmpfs can be mounted.
+ToolResult UtsOfExecAfter(const std::string& setup,
+                          const std::string& launcher = NSPROBE_SEAMED_EXEC " uts") {
+  std::string script = setup + " exec " + launcher + " readlink /proc/self/ns/uts";
   return RunTool(
       0, {}, {NSPROBE_BINARY, "exec", "--ns", "user,mnt", "--map-root", "--", "sh", "-c", script});
 }
@@ -54,7 +56,30 @@ class NegativeControl : public testing::NoLeaksTest {
   std::string host_uts_;
 };
 
-TEST_F(NegativeControl, IsOffInANormalProcess) { EXPECT_TRUE(WithheldKinds().Empty()); }
+TEST_F(NegativeControl, IsOffInANormalProcess) {
+  EXPECT_TRUE(ArmedKinds().Empty());
+  EXPECT_TRUE(testing::WithheldKinds().Empty());
+}
+
+TEST(WithholdKinds, DropsTheKindsAndTheSetupThatBelongsInsideThem) {
+  Spec spec;
+  spec.kinds = KindSet::All();
+  spec.hostname = "inside";
+  spec.map_root = true;
+  spec.mount_proc = true;
+  spec.loopback_up = true;
+  spec.monotonic_offset = TimeOffset{5, 0};
+  ASSERT_NO_THROW(spec.Validate());
+  for (const KindInfo& k : AllKinds()) {
+    Spec out = testing::WithholdKinds(spec, KindSet{k.kind});
+    EXPECT_FALSE(out.kinds.Has(k.kind)) << k.name;
+    EXPECT_EQ(out.kinds.Size(), kKindCount - 1) << k.name;
+    EXPECT_NO_THROW(out.Validate()) << k.name;
+  }
+  EXPECT_EQ(testing::WithholdKinds(spec, {}).kinds, spec.kinds);
+  EXPECT_EQ(testing::WithholdKinds(spec, {Kind::kNet}).hostname, spec.hostname)
+      << "setup of a kind not withheld stays";
+}
 
 TEST_F(NegativeControl, TheVariableAloneDoesNotArmIt) {
   ToolResult r = UtsOfExecAfter("NSPROBE_NEGATIVE_CONTROL=uts");
@@ -73,8 +98,8 @@ TEST_F(NegativeControl, AGuardFileOffTmpfsDoesNotArmIt) {
   std::string script = fmt::format(
       "d=$(mktemp -d -p /var/tmp) && printf '%s' \"uts:{0}:{1}\" > $d/g && "
       "NSPROBE_NEGATIVE_CONTROL=uts NSPROBE_GUARD_FILE=$d/g NSPROBE_GUARD_TOKEN={0} "
-      "{2} exec --ns uts -- readlink /proc/self/ns/uts; rc=$?; rm -rf $d; exit $rc",
-      kToken, kShellFingerprint, NSPROBE_BINARY);
+      "{2} uts readlink /proc/self/ns/uts; rc=$?; rm -rf $d; exit $rc",
+      kToken, kShellFingerprint, NSPROBE_SEAMED_EXEC);
   ToolResult r = RunTool(
       0, {}, {NSPROBE_BINARY, "exec", "--ns", "user", "--map-root", "--", "sh", "-c", script});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -90,8 +115,8 @@ TEST_F(NegativeControl, AWrongTokenDoesNotArmIt) {
 
 TEST_F(NegativeControl, AProcessOutsideTheGuardsNamespacesIsNotArmed) {
   // Everything right, but nsprobe runs in an ipc namespace the guard file does not name.
-  std::string script = GuardSetup("uts") + " exec unshare --ipc " NSPROBE_BINARY
-                                           " exec --ns uts -- readlink /proc/self/ns/uts";
+  std::string script = GuardSetup("uts") + " exec unshare --ipc " NSPROBE_SEAMED_EXEC
+                                           " uts readlink /proc/self/ns/uts";
   ToolResult r = RunTool(
       0, {}, {NSPROBE_BINARY, "exec", "--ns", "user,mnt", "--map-root", "--", "sh", "-c", script});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -105,6 +130,15 @@ TEST_F(NegativeControl, AFullyArmedGuardWithholdsTheKindAndSaysSo) {
   // The command ran in the uts namespace of the shell that launched it: the withheld kind.
   EXPECT_EQ(r.out, host_uts_ + "\n") << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("NEGATIVE CONTROL: this process withholds uts namespaces"));
+}
+
+TEST_F(NegativeControl, ProductionLaunchNeverWithholdsEvenFullyArmed) {
+  // The contrast to the case above: the same armed environment around `nsprobe exec`, whose
+  // Launch knows nothing of the seam.
+  ToolResult r = UtsOfExecAfter(GuardSetup("uts"), NSPROBE_BINARY " exec --ns uts --");
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out, host_uts_ + "\n") << "production Launch withheld uts";
+  EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));
 }
 
 }  // namespace

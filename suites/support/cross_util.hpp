@@ -93,7 +93,7 @@ class Holder {
   // `setup` runs in the child (async-signal-safe); a non-zero return ends the child with
   // that code before it reports ready.
   explicit Holder(const Spec& spec, Body setup = kNoSetup) {
-    child_ = Launch(spec, [&] {
+    child_ = testing::Launch(spec, [&] {
       ::close(hold_.write.Get());
       ::close(ready_.read.Get());
       if (int rc = setup()) return rc;

@@ -17,9 +17,9 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/mnt.hpp"
-#include "runtime/negative_control.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 // Records what `call` returned and the errno it left, read after the call: a function's
 // arguments are evaluated in no fixed order, so `w.Result(key, f(), errno)` may read a stale
@@ -90,7 +90,7 @@ class TempDir {
 class Holder {
  public:
   Holder(const Spec& spec, Body setup) {
-    child_ = Launch(spec, [&] {
+    child_ = testing::Launch(spec, [&] {
       int rc = setup();
       if (rc != 0) return rc;
       char c = 'r';
@@ -135,7 +135,7 @@ inline ExitStatus RunVia(Entry entry, Mode mode, Kind kind, Observations& obs, B
   };
   switch (entry) {
     case Entry::kClone3: {
-      Child c = Launch(SpecFor(mode, KindSet{kind}), [&] {
+      Child c = testing::Launch(SpecFor(mode, KindSet{kind}), [&] {
         if (int rc = setup()) return rc;
         return observed();
       });
@@ -145,7 +145,7 @@ inline ExitStatus RunVia(Entry entry, Mode mode, Kind kind, Observations& obs, B
       // The child makes this namespace itself, so it honours the runtime's negative-control
       // seam the way Launch does: a withheld kind is silently not unshared.
       const bool withheld = WithheldKinds().Has(kind);
-      Child c = Launch(SpecFor(mode, KindSet{}), [&] {
+      Child c = testing::Launch(SpecFor(mode, KindSet{}), [&] {
         if (!withheld && ::unshare(flag) != 0) {
           w.Result("unshare", -1, errno);
           return 1;
@@ -168,7 +168,7 @@ inline ExitStatus RunVia(Entry entry, Mode mode, Kind kind, Observations& obs, B
       Spec joiner;
       joiner.join = JoinTarget{holder.Pid(), Entered(mode, KindSet{kind})};
       if (mode == Mode::kUnprivileged && ::geteuid() == 0) joiner.create_as = kNobody;
-      ExitStatus st = Launch(joiner, observed).Wait(std::chrono::seconds(20));
+      ExitStatus st = testing::Launch(joiner, observed).Wait(std::chrono::seconds(20));
       holder.Release();
       return st;
     }

@@ -1,10 +1,10 @@
 // Names, hints and the exception for launch steps: what a failed step tells its reader.
+#include "runtime/step.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include "runtime/launch.hpp"
 
 namespace nsprobe {
 namespace {
@@ -18,17 +18,12 @@ constexpr std::string_view kStepNames[] = {
 };
 static_assert(std::size(kStepNames) == static_cast<std::size_t>(Step::kCount));
 
-constexpr std::string_view kPhaseNames[kPhaseCount] = {"join",  "id_maps", "time",     "hostname",
-                                                       "mount", "proc",    "loopback", "exec"};
-
 }  // namespace
 
 std::string_view StepName(Step step) {
   auto i = static_cast<std::size_t>(step);
   return i < std::size(kStepNames) ? kStepNames[i] : "unknown-step";
 }
-
-std::string_view PhaseName(Phase phase) { return kPhaseNames[static_cast<int>(phase)]; }
 
 std::string_view StepFile(Step step) {
   switch (step) {
