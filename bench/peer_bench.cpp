@@ -16,6 +16,15 @@ extern char** environ;
 namespace nsprobe::bench {
 namespace {
 
+// nsprobe and peer_floor are built into the same bin/ as this program.
+std::string Beside(const char* name) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return name;
+  std::string dir(self, static_cast<std::size_t>(n));
+  return dir.substr(0, dir.rfind('/') + 1) + name;
+}
+
 void BM_Peer(benchmark::State& state, std::vector<std::string> argv) {
   std::string exe;
   try {
@@ -59,14 +68,14 @@ constexpr const char* kUnshareKinds = "mnt,uts,ipc,net,pid,user,cgroup";
   // kind. No tool that runs a command in namespaces can cost less than floor_all_true here.
   Careful(
       benchmark::RegisterBenchmark("BM_Peer/floor_none_true", BM_Peer,
-                                   std::vector<std::string>{NSPROBE_PEER_FLOOR, "none", "true"}));
+                                   std::vector<std::string>{Beside("peer_floor"), "none", "true"}));
   Careful(
       benchmark::RegisterBenchmark("BM_Peer/floor_all_true", BM_Peer,
-                                   std::vector<std::string>{NSPROBE_PEER_FLOOR, "all", "true"}));
+                                   std::vector<std::string>{Beside("peer_floor"), "all", "true"}));
   // unshare -Urmpfnuic makes seven kinds, not eight: no time namespace.
   Careful(benchmark::RegisterBenchmark(
       "BM_Peer/floor_unshare_kinds_true", BM_Peer,
-      std::vector<std::string>{NSPROBE_PEER_FLOOR, kUnshareKinds, "true"}));
+      std::vector<std::string>{Beside("peer_floor"), kUnshareKinds, "true"}));
   Careful(benchmark::RegisterBenchmark(
       "BM_Peer/unshare_all_true", BM_Peer,
       std::vector<std::string>{"unshare", "-Urmpfnuic", "--mount-proc", "true"}));
@@ -76,12 +85,12 @@ constexpr const char* kUnshareKinds = "mnt,uts,ipc,net,pid,user,cgroup";
                                "0", "--dev-bind", "/", "/", "--proc", "/proc", "true"}));
   Careful(benchmark::RegisterBenchmark(
       "BM_Peer/nsprobe_exec_all_true", BM_Peer,
-      std::vector<std::string>{NSPROBE_BINARY, "exec", "--ns", "all", "--", "true"}));
+      std::vector<std::string>{Beside("nsprobe"), "exec", "--ns", "all", "--", "true"}));
   // Like for like with unshare -Urmpfnuic --mount-proc: the same seven kinds, root mapped,
   // a private /proc.
   Careful(benchmark::RegisterBenchmark(
       "BM_Peer/nsprobe_exec_as_unshare_true", BM_Peer,
-      std::vector<std::string>{NSPROBE_BINARY, "exec", "--ns", kUnshareKinds, "--map-root",
+      std::vector<std::string>{Beside("nsprobe"), "exec", "--ns", kUnshareKinds, "--map-root",
                                "--mount-proc", "--", "true"}));
   return true;
 }();

@@ -9,7 +9,8 @@
 #include <system_error>
 #include <utility>
 
-#include "ci/cli.hpp"
+#include "ci/commands/cli.hpp"
+#include "ci/record/input_error.hpp"
 #include "runtime/launch.hpp"
 
 namespace {
@@ -82,6 +83,8 @@ int Main(int argc, char** argv) {
     try {
       return c.run(after, had_dashes);
     } catch (const nsprobe::cli::UsageError& e) {
+      fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
+    } catch (const nsprobe::record::InputError& e) {
       fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());
     } catch (const std::invalid_argument& e) {
       fmt::print(stderr, "nsprobe {}: {}\n", name, e.what());

@@ -1,12 +1,12 @@
 // Google Benchmark JSON loading on any bytes, as `compare` and `nsprobe run` read a
-// benchmark file: JSON that is not usable gbench output is refused with cli::UsageError
+// benchmark file: JSON that is not usable gbench output is refused with record::InputError
 // and nothing else. What loads has a time per repetition for every benchmark, each name
 // once; compared with itself it shows no change; held in a record it writes and reads back.
 #include <set>
 
-#include "ci/cli.hpp"
-#include "ci/compare.hpp"
-#include "ci/gbench.hpp"
+#include "ci/compare/compare.hpp"
+#include "ci/record/gbench.hpp"
+#include "ci/record/input_error.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "fuzz/record_support.hpp"
 
@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<nlohmann::ordered_json> json = fuzz::JsonFrom(data, size);
   if (!json) return 0;
   std::optional<record::BenchFile> file =
-      fuzz::Accepted<cli::UsageError>([&] { return record::ParseGbench(*json, "fuzz"); });
+      fuzz::Accepted<record::InputError>([&] { return record::ParseGbench(*json, "fuzz"); });
   if (!file) return 0;
   FUZZ_CHECK(!file->benchmarks.empty(), json->dump());
   std::set<std::string> names;
@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!b.real_ns.empty() && b.real_ns.size() == b.cpu_ns.size(), b.name);
     FUZZ_CHECK(names.insert(b.name).second, "twice: " + b.name);
   }
-  for (const record::BenchDelta& d :
-       record::CompareBenchmarks(file->benchmarks, file->benchmarks, {}))
+  for (const compare::BenchDelta& d :
+       compare::CompareBenchmarks(file->benchmarks, file->benchmarks, {}))
     FUZZ_CHECK(!d.regression && !d.improvement, d.name + " changed against itself");
 
   record::Record rec;

@@ -11,13 +11,15 @@
 #include <regex>
 #include <set>
 
-#include "ci/render.hpp"
+#include "ci/report/render.hpp"
+#include "ci/tests/ktap_reader.hpp"
 #include "fuzz/fuzz_check.hpp"
-#include "suites/support/ktap.hpp"
 
 namespace {
 
 using namespace nsprobe::record;
+using nsprobe::report::CasePaths;
+using nsprobe::report::RenderKtap;
 
 std::vector<std::string> Split(std::string_view text, char separator) {
   std::vector<std::string> out;

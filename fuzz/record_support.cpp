@@ -1,6 +1,6 @@
 #include "fuzz/record_support.hpp"
 
-#include "ci/cli.hpp"
+#include "ci/commands/cli.hpp"
 #include "fuzz/fuzz_check.hpp"
 
 namespace nsprobe::fuzz {

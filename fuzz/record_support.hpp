@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <optional>
 
-#include "ci/record.hpp"
+#include "ci/record/record.hpp"
 
 namespace nsprobe::fuzz {
 
 // The bytes as JSON, or nullopt where the JSON parser refuses them (ReadJsonFile turns that
-// refusal into a cli::UsageError before any loader sees the document).
+// refusal into a record::InputError before any loader sees the document).
 std::optional<nlohmann::ordered_json> JsonFrom(const std::uint8_t* data, std::size_t size);
 
 // Written as `nsprobe run` writes it (ToJson, dumped), the record loads again, to a record

@@ -49,9 +49,12 @@ nsprobe_build() {
     nsprobe_log "configuring ($NSPROBE_PRESET) in $NSPROBE_BUILD_DIR"
     cmake --preset "$NSPROBE_PRESET" -S "$NSPROBE_ROOT" -B "$NSPROBE_BUILD_DIR" >/dev/null
   fi
-  nsprobe_log "building"
-  # The build's own status, not grep's: under pipefail a `|| true` would hide a failed build.
-  local status=0
-  cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" > >(grep -v '^\[' >&2) 2>&1 || status=$?
-  [ "$status" -eq 0 ] || { nsprobe_log "build failed"; exit 1; }
+  nsprobe_log "building in $NSPROBE_BUILD_DIR"
+  # Ninja's own progress: one status line rewritten in place on a terminal, one line per step
+  # ([12/340] ...) otherwise, on stderr so that a caller's stdout holds only the results.
+  if [ -t 1 ]; then
+    cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" || { nsprobe_log "build failed"; exit 1; }
+  else
+    cmake --build "$NSPROBE_BUILD_DIR" -- -j"$(nproc)" >&2 || { nsprobe_log "build failed"; exit 1; }
+  fi
 }

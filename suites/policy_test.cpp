@@ -25,6 +25,7 @@
 #include "suites/support/cross_util.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/paths.hpp"
 
 extern char** environ;
 
@@ -102,7 +103,7 @@ ProbeJson ParseProbe(const Captured& c) {
   return p;
 }
 
-const std::vector<std::string> kProbeJson = {NSPROBE_BINARY, "probe", "--json"};
+const std::vector<std::string> kProbeJson = {testing::NsprobeCommand(), "probe", "--json"};
 
 // ---------------------------------------------------------------------------------------------
 // user.max_<kind>_namespaces=0, set inside a fresh user namespace: the probe run there blames
@@ -204,8 +205,9 @@ TEST_F(Seccomp, Clone3EnosysFallsBackToCloneAndTheProbeSaysSo) {
           << k.name << " " << ModeName(mode) << ": " << inside.Reason(k.kind, mode);
 
   // And launching still creates the namespace asked for.
-  const std::vector<std::string> exec = {NSPROBE_BINARY, "exec", "--ns",     "user,uts",
-                                         "--map-root",   "--",   "readlink", "/proc/self/ns/uts"};
+  const std::vector<std::string> exec = {
+      testing::NsprobeCommand(), "exec", "--ns", "user,uts", "--map-root", "--", "readlink",
+      "/proc/self/ns/uts"};
   Captured launched = RunFiltered(false, exec);
   ASSERT_TRUE(launched.status.Success()) << launched.Describe();
   EXPECT_NE(launched.out, ReadNsLink(0, Kind::kUts) + "\n") << "no new uts namespace";
@@ -285,8 +287,8 @@ class NonRootProbe : public testing::NoLeaksTest {};
 TEST_F(NonRootProbe, InsideUnshareUrTheUnprivilegedModeIsAMissingPrivilege) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, Mode::kUnprivileged);
   // Contrast: outside it, the unprivileged mode is available (checked by the line above).
-  Captured c =
-      RunInChild(Spec{}, kNoSetup, {"/usr/bin/unshare", "-Ur", NSPROBE_BINARY, "probe", "--json"});
+  Captured c = RunInChild(
+      Spec{}, kNoSetup, {"/usr/bin/unshare", "-Ur", testing::NsprobeCommand(), "probe", "--json"});
   ProbeJson p = ParseProbe(c);
   ASSERT_TRUE(p.json.is_object()) << c.Describe();
   EXPECT_EQ(p.json.at("euid"), 0);
@@ -304,7 +306,7 @@ TEST_F(NonRootProbe, ReportsPrivilegeForThePrivilegedMode) {
   if (!NobodyIsMapped()) GTEST_SKIP() << "privilege: uid 65534 is not mapped here";
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kUnprivileged);
   const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                              "--clear-groups", NSPROBE_BINARY};
+                                              "--clear-groups", testing::NsprobeCommand()};
   auto nobody = [&](std::vector<std::string> args) {
     args.insert(args.begin(), as_nobody.begin(), as_nobody.end());
     return RunInChild(Spec{}, kNoSetup, args);

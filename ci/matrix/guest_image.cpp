@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
 #include "ci/matrix/process.hpp"
+#include "ci/run/suite_manifest.hpp"
 #include "runtime/fd.hpp"
 
 namespace nsprobe::matrix {
@@ -59,15 +61,6 @@ const std::vector<std::string>& WantedModules() {
   return kModules;
 }
 
-bool RunsInGuest(const std::string& binary, bool bench) {
-  if (bench && binary.ends_with("_bench")) return true;
-  if (!binary.ends_with("_test")) return false;
-  // These test nsprobe's own tooling, which no kernel changes: record_* what `nsprobe run`
-  // writes and reads, matrix_* this host's ldd, CI templates and guests. Under TCG they were a
-  // third of a guest's time.
-  return !binary.starts_with("record_") && !binary.starts_with("matrix");
-}
-
 Userland StageUserland(const StageOptions& o) {
   Userland u;
   fs::create_directories(o.staging);
@@ -86,36 +79,44 @@ Userland StageUserland(const StageOptions& o) {
   u.image.Data("/etc/os-release",
                "PRETTY_NAME=\"nsprobe matrix guest (busybox initramfs)\"\nID=nsprobe-guest\n");
 
-  fs::path bin = fs::absolute(o.bin_dir);
-  if (!fs::exists(bin / "nsprobe"))
-    throw std::runtime_error(fmt::format("{}: no nsprobe binary; build first", bin.string()));
-  // The suites call their build's nsprobe; the guest runs them with this one (the same file
-  // unless --suites points at another build).
-  std::vector<fs::path> wanted = {bin / "nsprobe"};
-  if (!o.self.empty() && fs::path(o.self) != bin / "nsprobe") wanted.push_back(o.self);
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(bin, ec)) {
-    std::string name = e.path().filename().string();
-    if (RunsInGuest(name, o.bench)) wanted.push_back(e.path());
+  const fs::path prefix = kGuestPrefix;
+  const fs::path guest_suites = prefix / "libexec" / "nsprobe";
+  // (host path, guest path) of every binary of ours that goes in.
+  std::vector<std::pair<fs::path, fs::path>> wanted = {{o.self, prefix / "bin" / "nsprobe"}};
+  nlohmann::ordered_json manifest = {{"format", 1}, {"suites", nlohmann::ordered_json::array()}};
+  for (const run::SuiteBinary& s : run::FindSuites(o.suites_dir)) {
+    if (!s.conformance) continue;
+    wanted.emplace_back(s.path, guest_suites / s.name);
+    manifest["suites"].push_back({{"name", s.name},
+                                  {"label", s.label},
+                                  {"type", "conformance"},
+                                  {"path", s.name},
+                                  {"needs", s.needs}});
   }
-  // Suites run fixtures of the build tree by absolute path (the negative control's planted
-  // insensitive uts_test): they come along at the same paths.
-  for (const auto& e : fs::recursive_directory_iterator(bin.parent_path() / "fixtures", ec))
-    if (e.is_regular_file() && ::access(e.path().c_str(), X_OK) == 0) wanted.push_back(e.path());
-  std::sort(wanted.begin(), wanted.end());
+  if (manifest["suites"].empty())
+    throw std::runtime_error(
+        fmt::format("{}: no conformance suites to put in the guest; build "
+                    "them (scripts/test) or name a tree with --suites",
+                    o.suites_dir));
+  u.image.Data((guest_suites / run::kManifestName).string(), manifest.dump(2) + "\n", 0644);
+  std::error_code ec;
+  if (o.bench)
+    for (const auto& e : fs::directory_iterator(fs::path(o.self).parent_path(), ec))
+      if (e.path().filename().string().ends_with("_bench"))
+        wanted.emplace_back(e.path(), prefix / "bin" / e.path().filename());
   for (std::size_t i = 0; i < wanted.size(); ++i) {
-    const fs::path& p = wanted[i];
+    const auto& [p, guest] = wanted[i];
     // Debug info is most of a RelWithDebInfo binary and the guest never reads it.
     fs::path stripped = fs::path(o.staging) / fmt::format("{}-{}", i, p.filename().string());
     Ran ran = RunLogged({"objcopy", "--strip-debug", p.string(), stripped.string()}, o.log, 120);
     if (!ran.status.Success())
       throw std::runtime_error(fmt::format("objcopy --strip-debug {}: {} (see {})", p.string(),
                                            ran.status.Describe(), o.log));
-    AddWithLibraries(u, p.string(), stripped.string(), libs);
-    if (p.filename().string().ends_with("_bench")) u.benches.push_back(p.string());
+    AddWithLibraries(u, guest.string(), stripped.string(), libs);
+    if (guest.filename().string().ends_with("_bench")) u.benches.push_back(guest.string());
   }
-  u.nsprobe = o.self.empty() ? (bin / "nsprobe").string() : o.self;
-  u.suites_dir = bin.string();
+  u.nsprobe = (prefix / "bin" / "nsprobe").string();
+  u.suites_dir = guest_suites.string();
   for (const std::string& tool : HostTools()) {
     std::string path = FindOnPath(tool);
     if (path.empty()) continue;  // the suites say what they miss
@@ -126,11 +127,6 @@ Userland StageUserland(const StageOptions& o) {
   // The suites' `sh -c` lines then search PATH for the host's tools; busybox sh would run its
   // own applets first. /init itself names busybox sh explicitly.
   if (u.tools.contains("dash")) u.image.Symlink("/bin/sh", u.tools["dash"]);
-  // nsprobe run labels a suite "runtime" when its source is in suites/runtime/: mirror the
-  // file names so the guest's records label cases as the host's do.
-  fs::path runtime_sources = fs::path(o.source_dir) / "suites" / "runtime";
-  for (const auto& e : fs::directory_iterator(runtime_sources, ec))
-    if (e.path().extension() == ".cpp") u.image.Data(e.path().string(), "", 0644);
   return u;
 }
 

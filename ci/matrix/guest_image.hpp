@@ -1,6 +1,6 @@
-// Assembling a guest's initramfs: the userland (busybox, nsprobe, the suite binaries and the
-// host tools the suites call, each with the libraries ldd names) staged once per matrix run,
-// then per kernel its modules and /init.
+// Assembling a guest's initramfs: the userland (busybox, nsprobe as an installed tree with
+// its conformance suites, and the host tools the suites call, each with the libraries ldd
+// names) staged once per matrix run, then per kernel its modules and /init.
 #pragma once
 
 #include <map>
@@ -14,35 +14,34 @@ namespace nsprobe::matrix {
 
 struct Userland {
   Image image;                               // everything but the kernel's modules and /init
-  std::string nsprobe;                       // guest path of nsprobe
-  std::string suites_dir;                    // guest path of the *_test binaries
+  std::string nsprobe;                       // guest path of nsprobe (kGuestPrefix/bin/nsprobe)
+  std::string suites_dir;                    // guest path of the suites and their manifest
   std::vector<std::string> benches;          // guest paths of the *_bench binaries (with --bench)
   std::map<std::string, std::string> tools;  // host tool name -> its guest path
   int binaries = 0;
   int libraries = 0;
 };
 
+// Where the guest has nsprobe: an installed tree, as a lab would lay it out (like /opt/ltp).
+inline constexpr const char* kGuestPrefix = "/opt/nsprobe";
+
 struct StageOptions {
-  std::string bin_dir;     // the build's bin/: nsprobe and the *_test (and *_bench) binaries
   std::string self;        // the nsprobe that runs the suites in the guest (this one)
+  std::string suites_dir;  // its conformance suites: libexec/nsprobe/ of an install or build tree
   std::string busybox;     // a static busybox
-  std::string source_dir;  // the source tree nsprobe was built from (for suite labels)
   std::string staging;     // a scratch directory for stripped copies
   std::string log;
-  bool bench = false;
+  bool bench = false;  // also the *_bench binaries beside `self` (a build tree's bin/)
 };
 
 // The host programs the suites run inside namespaces (ip, ipcs, ps, hostname, ...): busybox
 // lacks some (ipcs) and prints others differently, so the guest gets the host's.
 const std::vector<std::string>& HostTools();
 
-// Whether a build's bin/ entry goes into the guest: the kernel's suites do, and with `bench`
-// the *_bench binaries.
-bool RunsInGuest(const std::string& binary, bool bench);
-
-// Binaries keep their host paths in the guest: the suites have nsprobe's absolute path
-// compiled in. Throws std::runtime_error naming a binary that is missing or a library ldd
-// cannot find.
+// The guest gets the conformance suites of `suites_dir` (its manifest's, never the tool's own
+// tests) under kGuestPrefix/libexec/nsprobe/ with a manifest of just them, and `self` as
+// kGuestPrefix/bin/nsprobe: everything is found relative to nsprobe, as in any install.
+// Throws std::runtime_error naming a binary that is missing or a library ldd cannot find.
 Userland StageUserland(const StageOptions& options);
 
 // The modules the suites need (veth pairs, overlay mounts) when the kernel builds them as

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "ci/record.hpp"
+#include "ci/record/record.hpp"
 
 namespace nsprobe::matrix {
 

@@ -6,16 +6,16 @@
 #include <map>
 #include <set>
 
-#include "ci/render.hpp"
-#include "ci/svg_chart.hpp"
+#include "ci/report/render.hpp"
+#include "ci/report/svg_chart.hpp"
 
 namespace nsprobe::matrix {
 namespace {
 
 using record::Case;
-using record::MdCell;
 using record::Verdict;
-using record::VerdictCell;
+using report::MdCell;
+using report::VerdictCell;
 
 // Fingerprint facts that describe the kernel and its policy, by row group.
 std::string FactGroup(const std::string& key) {
@@ -174,7 +174,7 @@ std::vector<MatrixRow> CaseRows(const std::vector<MatrixColumn>& columns) {
       row.cells.push_back(VerdictCell(c, false));
       row.detail.push_back(c == nullptr
                                ? "not run on this kernel"
-                               : (c->verdict == Verdict::kSkip ? c->reason : record::Headline(*c)));
+                               : (c->verdict == Verdict::kSkip ? c->reason : report::Headline(*c)));
       row.css.push_back(c == nullptr ? "" : std::string(record::VerdictName(c->verdict)));
     }
     // A case a kernel did not run (the guest leaves out the suites of nsprobe's own tooling)
@@ -258,7 +258,7 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
 }
 
 std::string RenderMatrixHtml(const std::vector<MatrixColumn>& columns) {
-  using record::XmlEscape;
+  using report::XmlEscape;
   std::string head = "<tr><th></th>";
   for (const MatrixColumn& c : columns) head += "<th>" + XmlEscape(ColumnTitle(c)) + "</th>";
   head += "</tr>\n";
@@ -316,24 +316,24 @@ std::string RenderMatrixHtml(const std::vector<MatrixColumn>& columns) {
 
   // Benchmarks, when the records carry them: one series per kernel, TCG marked.
   std::vector<std::string> series;
-  std::vector<record::ChartRow> chart;
+  std::vector<report::ChartRow> chart;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     series.push_back(ColumnTitle(columns[i]));
     for (const record::Benchmark& b : columns[i].record.benchmarks) {
       auto [it, fresh] = index.try_emplace(b.name, chart.size());
       if (fresh)
-        chart.push_back({b.name, std::vector<std::optional<record::ChartValue>>(columns.size())});
+        chart.push_back({b.name, std::vector<std::optional<report::ChartValue>>(columns.size())});
       chart[it->second].values[i] =
-          record::ChartValue{b.Median(), b.Min(), b.Max(), static_cast<int>(b.real_ns.size())};
+          report::ChartValue{b.Median(), b.Min(), b.Max(), static_cast<int>(b.real_ns.size())};
     }
   }
   if (!chart.empty())
     body +=
         "<h2>Benchmarks</h2>\n<p>Kernels marked TCG ran emulated: compare them only with "
         "each other.</p>\n" +
-        record::RangeChartSvg(series, chart);
-  return record::HtmlPage("nsprobe kernel matrix", body);
+        report::RangeChartSvg(series, chart);
+  return report::HtmlPage("nsprobe kernel matrix", body);
 }
 
 }  // namespace nsprobe::matrix

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ci/matrix/kernel_record.hpp"
-#include "ci/record.hpp"
+#include "ci/record/record.hpp"
 
 namespace nsprobe::matrix {
 

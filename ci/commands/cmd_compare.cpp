@@ -1,0 +1,58 @@
+// `nsprobe compare A B [C ...]`: conformance changes and benchmark regressions between runs.
+#include <fmt/format.h>
+
+#include "ci/commands/cli.hpp"
+#include "ci/compare/compare.hpp"
+#include "ci/record/atomic_files.hpp"
+
+namespace nsprobe::cli {
+
+void AddCompare(CLI::App& root, std::vector<Command>& commands) {
+  auto* app = root.add_subcommand(
+      "compare", "Compare records or Google Benchmark JSON files: new failures and regressions");
+  app->footer(
+      "The first file is the baseline. A benchmark regressed when the U test gives p < --alpha,\n"
+      "the median rose by at least --threshold percent and by at least --floor-ns.\n"
+      "Exit status: 0 nothing new failed or regressed, 1 otherwise, 2 bad input.");
+  struct Options {
+    std::vector<std::string> files;
+    std::string format = "text", out;
+    double threshold_pct = 10;
+    compare::CompareOptions compare;
+  };
+  auto o = std::make_shared<Options>();
+  app->add_option("FILES", o->files, "Records (record.json) or Google Benchmark JSON files")
+      ->required();
+  app->add_option("--format,-f", o->format, "text, md or html")
+      ->check(CLI::IsMember({"text", "md", "html"}));
+  app->add_option("--out,-o", o->out, "Write to this file (atomically) instead of stdout");
+  app->add_flag("--all", o->compare.all, "List every case in the matrix, not only changed ones");
+  app->add_option("--threshold", o->threshold_pct, "Smallest median change that counts, in %")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--alpha", o->compare.alpha, "Significance level of the U test")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--floor-ns", o->compare.floor_ns, "Smallest absolute median change, in ns")
+      ->check(CLI::NonNegativeNumber);
+  commands.push_back(
+      {app, [o](const std::vector<std::string>& after, bool dashes) {
+         if (dashes || !after.empty()) throw UsageError("compare takes no command after '--'");
+         if (o->files.size() < 2) throw UsageError("give at least two files: the baseline first");
+         std::vector<compare::Input> inputs;
+         for (std::size_t i = 0; i < o->files.size(); ++i)
+           inputs.push_back(compare::LoadInput(
+               o->files[i], i < 26 ? std::string(1, char('A' + i)) : fmt::format("#{}", i + 1)));
+         compare::CompareOptions opts = o->compare;
+         opts.threshold = o->threshold_pct / 100;
+         compare::Comparison cmp = compare::Compare(std::move(inputs), opts);
+         std::string text = o->format == "md"     ? RenderCompareMarkdown(cmp)
+                            : o->format == "html" ? RenderCompareHtml(cmp)
+                                                  : RenderCompareText(cmp);
+         if (o->out.empty())
+           fmt::print("{}", text);
+         else
+           record::WriteFileAtomic(o->out, text);
+         return cmp.Failed() ? 1 : 0;
+       }});
+}
+
+}  // namespace nsprobe::cli

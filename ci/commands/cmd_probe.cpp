@@ -1,0 +1,48 @@
+// `nsprobe probe` (what this machine allows, and why) and `nsprobe fingerprint`.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ci/commands/cli.hpp"
+#include "ci/record/probe_json.hpp"
+#include "runtime/fingerprint.hpp"
+#include "runtime/probe.hpp"
+
+namespace nsprobe::cli {
+
+void AddProbe(CLI::App& root, std::vector<Command>& commands) {
+  auto* app = root.add_subcommand(
+      "probe", "Show which namespace kinds this machine allows, per privilege mode, and why not");
+  auto json = std::make_shared<bool>(false);
+  app->add_flag("--json", *json, "Print JSON instead of a table");
+  commands.push_back({app, [json](const std::vector<std::string>& after, bool dashes) {
+                        if (dashes || !after.empty())
+                          throw UsageError("probe takes no command after '--'");
+                        ProbeReport report = Probe();
+                        if (*json) {
+                          fmt::print("{}\n", ToJson(report).dump(2));
+                          return 0;
+                        }
+                        fmt::print("{:<8} {:<12} {:<12} {}\n", "kind", "mode", "verdict", "reason");
+                        for (const ProbeResult& r : report.results)
+                          fmt::print("{:<8} {:<12} {:<12} {}\n", Name(r.kind), ModeName(r.mode),
+                                     VerdictName(r.verdict), r.reason.empty() ? "-" : r.reason);
+                        fmt::print("\nclone3: {}   setns(pidfd): {}   NS_GET_ID: {}   euid: {}\n",
+                                   report.clone3 ? "yes" : "no (clone fallback)",
+                                   report.setns_pidfd ? "yes" : "no",
+                                   report.ns_get_id ? "yes" : "no", report.euid);
+                        return 0;
+                      }});
+}
+
+void AddFingerprint(CLI::App& root, std::vector<Command>& commands) {
+  auto* app = root.add_subcommand("fingerprint", "Print this machine's fingerprint as JSON");
+  commands.push_back({app, [](const std::vector<std::string>& after, bool dashes) {
+                        if (dashes || !after.empty())
+                          throw UsageError("fingerprint takes no command after '--'");
+                        fmt::print("{}\n", ToJson(TakeFingerprint()).dump(2));
+                        return 0;
+                      }});
+}
+
+}  // namespace nsprobe::cli

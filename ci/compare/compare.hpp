@@ -1,0 +1,94 @@
+// Comparing runs: conformance changes between records (new failures, fixes, new or changed
+// skips) and benchmark changes judged with the Mann–Whitney U test.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ci/record/record.hpp"
+
+namespace nsprobe::compare {
+
+using record::Benchmark;
+using record::Case;
+using record::Record;
+
+struct CompareOptions {
+  double alpha = 0.05;      // a change needs p below this
+  double threshold = 0.10;  // ... and a median change at least this fraction
+  double floor_ns = 100;    // ... and at least this many nanoseconds
+  bool all = false;         // list every case in the matrix, not only those that differ
+};
+
+// One input of `compare`: a record, or raw Google Benchmark JSON held as a record with
+// benchmarks only.
+struct Input {
+  std::string path;
+  std::string label;  // "A", "B", ...
+  bool gbench_only = false;
+  Record record;
+};
+// Throws record::InputError naming the file when it is neither a record nor gbench JSON.
+Input LoadInput(const std::string& path, std::string label);
+
+struct BenchDelta {
+  std::string name;
+  double base_median = 0, other_median = 0;
+  double change = 0;  // (other - base) / base
+  double p = 1;
+  bool tested = false;  // both sides had repetitions to rank
+  bool regression = false;
+  bool improvement = false;
+  int base_reps = 0, other_reps = 0;
+};
+
+// Benchmarks present on both sides, in `other`'s order.
+std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
+                                          const std::vector<Benchmark>& other,
+                                          const CompareOptions& options);
+
+enum class Change { kNewFailure, kFixed, kNewSkip, kSkipReasonChanged, kUnskipped };
+std::string_view ChangeName(Change change);
+
+struct CaseChange {
+  Change change;
+  std::string suite, name;
+  std::string before, after;  // verdict (and reason) on each side; "absent" when missing
+};
+
+// How `other`'s cases differ from `base`'s.
+std::vector<CaseChange> CompareCases(const Record& base, const Record& other);
+
+// One row of the N-record matrix: a case and its verdict in each input.
+struct MatrixRow {
+  std::string suite, name;
+  std::vector<const Case*> cells;  // nullptr where the input lacks the case
+};
+
+struct Comparison {
+  std::vector<Input> inputs;
+  std::vector<std::vector<CaseChange>> changes;  // [i-1]: inputs[i] against inputs[0]
+  std::vector<std::vector<BenchDelta>> bench;    // [i-1]: inputs[i] against inputs[0]
+  std::vector<MatrixRow> matrix;                 // rows that differ (all with options.all)
+  std::vector<std::string> warnings;
+  CompareOptions options;
+
+  int NewFailures() const;
+  int Regressions() const;
+  bool Failed() const { return NewFailures() + Regressions() > 0; }
+};
+
+// Throws record::InputError when fewer than two inputs are given or an input shares no case
+// and no benchmark with the first.
+Comparison Compare(std::vector<Input> inputs, const CompareOptions& options);
+// Warnings about the trustworthiness of a benchmark comparison: few repetitions, machines
+// that differ in performance-relevant facts.
+std::vector<std::string> BenchWarnings(const Input& base, const Input& other,
+                                       const std::vector<BenchDelta>& deltas);
+
+std::string RenderCompareText(const Comparison& comparison);
+std::string RenderCompareMarkdown(const Comparison& comparison);
+std::string RenderCompareHtml(const Comparison& comparison);
+
+}  // namespace nsprobe::compare

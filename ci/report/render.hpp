@@ -1,0 +1,80 @@
+// Renderers of a run record: each returns the whole document as a string, and writes nothing.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ci/record/record.hpp"
+
+namespace nsprobe::report {
+
+using record::Benchmark;
+using record::Case;
+using record::Record;
+using record::Totals;
+using record::ValidUtf8;
+
+std::string RenderJunit(const Record& record);     // JUnit XML, one testcase per case
+std::string RenderKtap(const Record& record);      // KTAP v1, flat, with a "# Totals:" line
+std::string RenderMarkdown(const Record& record);  // for $GITHUB_STEP_SUMMARY, under 1 MiB
+std::string RenderHtml(const Record& record);      // one self-contained page
+std::string RenderKcidb(const Record& record);     // KCIDB v4 report with tests[]
+std::string RenderText(const Record& record);      // the terminal summary of `nsprobe run`
+
+// Shared by the renderers.
+
+// Per kind label, in first-seen order, and the total.
+struct KindTotals {
+  std::string label;
+  Totals totals;
+};
+std::vector<KindTotals> TotalsByKind(const Record& record);
+
+// Skip reason -> the cases skipped for it, most frequent reason first.
+struct SkipGroup {
+  std::string category;
+  std::string reason;
+  std::vector<const Case*> cases;
+};
+std::vector<SkipGroup> GroupSkips(const Record& record);
+
+// The negative control's rows, read back from the record's sensitivity section; empty for
+// a normal run.
+struct SensitivityRow {
+  std::string kind;
+  int cases = 0;   // passed with the kind present
+  int failed = 0;  // of those, failed with it withheld
+  double percent = 0;
+  bool complete = false;
+  std::vector<std::string> insensitive;  // "<case> (still passed)", "(skipped instead)"
+  std::vector<std::string> failed_in_baseline;
+};
+std::vector<SensitivityRow> SensitivityRows(const Record& record);
+// "net: 24/24 (100%)" lines' common header, e.g. for a title: "negative control of net,pid".
+bool IsNegativeControl(const Record& record);
+
+// A flat, unique, dotted path per case (same order as record.cases), matching KCIDB's
+// ^[.a-zA-Z0-9_-]*$ and safe as a KTAP description: "nsprobe.pid.Modes.PidNamespace.X.privileged".
+std::vector<std::string> CasePaths(const Record& record);
+// "nsprobe.bench.BM_CreateNamespace.net.real_time".
+std::string BenchPath(const Benchmark& benchmark);
+
+// The first line of a case's first failure (or its error reason), for one-line listings.
+std::string Headline(const Case& c);
+// A case's verdict in one short cell: "pass", "FAIL", "ERROR", "skip: <why>" with the skip's
+// reason or only its category; "—" where the case did not run.
+std::string VerdictCell(const Case* c, bool skip_reason);
+// One Markdown table cell: '|' escaped, newlines as spaces.
+std::string MdCell(std::string_view text);
+// Escapes &, <, >, " and ' and drops characters XML 1.0 does not allow.
+std::string XmlEscape(std::string_view text);
+// "812 ns", "2.41 µs", "1.20 ms", "3.00 s".
+std::string FormatNs(double ns);
+// A whole HTML page around `body`: inline CSS, no script, nothing fetched.
+std::string HtmlPage(std::string_view title, std::string_view body);
+// A one-line description of the machine: kernel, distro, arch, cpus, host.
+std::string MachineLine(const Record& record);
+
+}  // namespace nsprobe::report

@@ -1,0 +1,60 @@
+// The terminal summary `nsprobe run` and `nsprobe report --format text` print.
+#include <fmt/format.h>
+
+#include "ci/report/render.hpp"
+
+namespace nsprobe::report {
+
+using record::Binary;
+using record::Case;
+using record::Record;
+using record::Totals;
+using record::Verdict;
+
+std::string RenderText(const Record& record) {
+  std::string out =
+      fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "kind", "pass", "fail", "skip", "error");
+  for (const KindTotals& k : TotalsByKind(record))
+    out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", k.label, k.totals.pass, k.totals.fail,
+                       k.totals.skip, k.totals.error);
+  Totals t = record.CountTotals();
+  out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "total", t.pass, t.fail, t.skip, t.error);
+  const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
+  if (!sensitivity.empty()) {
+    out += fmt::format(
+        "\nNegative control (failures are expected: each kind's suite ran with the runtime "
+        "withholding that kind):\n{:<12} {:>6} {:>8} {:>12}\n",
+        "withheld", "cases", "failed", "sensitivity");
+    for (const SensitivityRow& r : sensitivity) {
+      out += fmt::format("{:<12} {:>6} {:>8} {:>11.1f}%{}\n", r.kind, r.cases, r.failed, r.percent,
+                         r.complete ? "" : "  INCOMPLETE");
+      for (const std::string& n : r.insensitive) out += fmt::format("  insensitive: {}\n", n);
+      for (const std::string& n : r.failed_in_baseline)
+        out += fmt::format("  failed with the kind present: {}\n", n);
+    }
+  }
+  bool header = false;
+  for (const Case& c : record.cases) {
+    // A control's failures are the expected ones; what matters is listed per kind above.
+    if (!sensitivity.empty()) break;
+    if (c.verdict != Verdict::kFail && c.verdict != Verdict::kError) continue;
+    if (!header) out += "\nFailing cases:\n";
+    header = true;
+    out += fmt::format("  {} {}: {}\n    {}\n", c.verdict == Verdict::kFail ? "FAIL " : "ERROR",
+                       c.suite, c.name, Headline(c));
+  }
+  if (!record.flaky.empty())
+    out +=
+        fmt::format("\nFlaky: {} case(s) changed verdict between repeats:\n", record.flaky.size());
+  for (const std::string& line : record.flaky) out += fmt::format("  {}\n", line);
+  std::vector<SkipGroup> skips = GroupSkips(record);
+  if (!skips.empty()) out += "\nSkip reasons:\n";
+  for (const SkipGroup& g : skips)
+    out += fmt::format("  {:>4} × {}\n", g.cases.size(),
+                       g.reason.empty() ? "(no reason given)" : g.reason);
+  for (const Binary& b : record.binaries)
+    if (!b.ok) out += fmt::format("\n{} did not end cleanly: {}\n", b.name, b.status);
+  return out;
+}
+
+}  // namespace nsprobe::report

@@ -1,0 +1,196 @@
+// Helpers shared by the record renderers.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ci/report/render.hpp"
+
+namespace nsprobe::report {
+
+using record::Benchmark;
+using record::Case;
+using record::Record;
+using record::ValidUtf8;
+using record::Verdict;
+
+namespace {
+
+// Dots join components; anything outside [A-Za-z0-9_-] becomes '_'.
+std::string DottedPath(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                ch == '_' || ch == '-';
+    out += keep ? ch : (ch == '.' || ch == '/') ? '.' : '_';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<KindTotals> TotalsByKind(const Record& record) {
+  std::vector<KindTotals> rows;
+  for (const Case& c : record.cases) {
+    auto it = std::find_if(rows.begin(), rows.end(),
+                           [&](const KindTotals& r) { return r.label == c.label; });
+    if (it == rows.end()) it = rows.insert(rows.end(), KindTotals{c.label, {}});
+    it->totals.Add(c.verdict);
+  }
+  return rows;
+}
+
+std::vector<SkipGroup> GroupSkips(const Record& record) {
+  std::vector<SkipGroup> groups;
+  for (const Case& c : record.cases) {
+    if (c.verdict != Verdict::kSkip) continue;
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const SkipGroup& g) { return g.reason == c.reason; });
+    if (it == groups.end())
+      it = groups.insert(groups.end(), SkipGroup{c.skip_category, c.reason, {}});
+    it->cases.push_back(&c);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const SkipGroup& a, const SkipGroup& b) {
+    return a.cases.size() > b.cases.size();
+  });
+  return groups;
+}
+
+std::vector<std::string> CasePaths(const Record& record) {
+  std::vector<std::string> paths;
+  std::set<std::string> seen;
+  for (const Case& c : record.cases) {
+    std::string path = DottedPath(fmt::format("nsprobe.{}.{}", c.suite, c.name));
+    std::string unique = path;
+    for (int n = 2; !seen.insert(unique).second; ++n) unique = fmt::format("{}_{}", path, n);
+    paths.push_back(unique);
+  }
+  return paths;
+}
+
+std::string BenchPath(const Benchmark& benchmark) {
+  return DottedPath("nsprobe.bench." + benchmark.name);
+}
+
+std::string Headline(const Case& c) {
+  std::string text = !c.failures.empty() ? c.failures.front() : c.reason;
+  // gtest messages start with "file:line\n"; what went wrong, with the values seen, spans the
+  // lines after it: join them with single spaces.
+  std::size_t nl = text.find('\n');
+  if (nl != std::string::npos && text.substr(0, nl).find(' ') == std::string::npos &&
+      nl + 1 < text.size())
+    text = text.substr(nl + 1);
+  std::string line;
+  for (char ch : text) {
+    bool space = ch == '\n' || ch == ' ' || ch == '\t';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : ch;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.size() > 160) line = line.substr(0, 157) + "...";
+  return line;
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') break;
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string FormatNs(double ns) {
+  if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
+  if (ns < 1e6) return fmt::format("{:.2f} µs", ns / 1e3);
+  if (ns < 1e9) return fmt::format("{:.2f} ms", ns / 1e6);
+  return fmt::format("{:.2f} s", ns / 1e9);
+}
+
+std::string MachineLine(const Record& record) {
+  return fmt::format("kernel {} · {} · {} · {} CPUs · host {}", record.Fact("kernel.release"),
+                     record.Fact("distro"), record.Fact("arch"), record.Fact("cpu.count"),
+                     record.Fact("host"));
+}
+
+std::string VerdictCell(const Case* c, bool skip_reason) {
+  if (c == nullptr) return "—";
+  switch (c->verdict) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "FAIL";
+    case Verdict::kSkip:
+      if (skip_reason) return "skip: " + c->reason;
+      return "skip: " + (c->skip_category.empty() ? std::string("?") : c->skip_category);
+    case Verdict::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
+std::string MdCell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
+}
+
+bool IsNegativeControl(const Record& record) {
+  return record.sensitivity.is_object() && record.sensitivity.contains("kinds");
+}
+
+std::vector<SensitivityRow> SensitivityRows(const Record& record) {
+  std::vector<SensitivityRow> rows;
+  if (!IsNegativeControl(record) || !record.sensitivity["kinds"].is_object()) return rows;
+  auto names = [](const nlohmann::ordered_json& j, const char* key) {
+    std::vector<std::string> out;
+    if (j.contains(key) && j[key].is_array())
+      for (const auto& n : j[key])
+        if (n.is_string()) out.push_back(n.get<std::string>());
+    return out;
+  };
+  for (const auto& [kind, j] : record.sensitivity["kinds"].items()) {
+    if (!j.is_object()) continue;
+    SensitivityRow row;
+    row.kind = kind;
+    row.cases = j.value("cases", 0);
+    row.failed = j.value("failed_as_expected", 0);
+    row.percent = j.value("percent", 0.0);
+    row.complete = j.value("complete", false);
+    for (const std::string& n : names(j, "still_passed"))
+      row.insensitive.push_back(n + " (still passed)");
+    for (const std::string& n : names(j, "skipped_instead"))
+      row.insensitive.push_back(n + " (skipped instead)");
+    row.failed_in_baseline = names(j, "failed_in_baseline");
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace nsprobe::report

@@ -1,0 +1,33 @@
+# How the test executables are built, registered and laid out.
+#
+# The build tree has the install tree's shape, so that `nsprobe run` finds its suites the
+# same way in both, relative to its own executable:
+#   bin/nsprobe
+#   libexec/nsprobe/<kind>_test, libexec/nsprobe/suites.json   the conformance suites
+#   share/nsprobe/...                                          data (workflows, LAVA, schema)
+#   tests/<name>_test                                          the tool's own tests (not installed)
+include(GoogleTest)
+
+set(NSPROBE_LIBEXEC_DIR ${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_LIBEXECDIR}/nsprobe)
+set(NSPROBE_TESTS_DIR ${CMAKE_BINARY_DIR}/tests)
+
+# Every case is its own ctest test, labelled; every case requires the host-hygiene fixture
+# (suites/CMakeLists.txt), so `ctest -L pid` gets the before/after snapshot too.
+function(nsprobe_register_gtest target label)
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30
+                       PROPERTIES LABELS "${label}" TIMEOUT 120 FIXTURES_REQUIRED host)
+endfunction()
+
+# A test of the tool itself (the runtime's or the command's), beside the code it tests; built
+# into tests/, never installed, never run by `nsprobe run`. Extra arguments are libraries.
+function(nsprobe_tool_test source label)
+  get_filename_component(name ${source} NAME_WE)
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE nsprobe_test_support GTest::gtest_main GTest::gmock
+                                        nsprobe_warnings ${ARGN})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${NSPROBE_TESTS_DIR})
+  # Tests that run the command find it beside them (tests/../bin/nsprobe).
+  add_dependencies(${name} nsprobe)
+  nsprobe_register_gtest(${name} ${label})
+  set_property(GLOBAL APPEND PROPERTY NSPROBE_TOOL_TESTS "${name}|${label}")
+endfunction()
