@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 // Runs `body` (shell) in a sandbox: user, uts, ipc, net, mnt namespaces with root mapped,
 // and $N naming the nsprobe binary, $D a private tmpfs directory for the snapshots.
 ToolResult InSandbox(const std::string& body) {
-  std::string script = "N=" + nsprobe::testing::NsprobeCommand() +
+  std::string script = "N=" + nsprobe::testing::ShellQuoted(nsprobe::testing::NsprobeCommand()) +
                        "; D=/mnt; mount -t tmpfs snapshots $D && " + body;
   return RunTool(0, {},
                  {nsprobe::testing::NsprobeCommand(), "exec", "--ns", "user,uts,ipc,net,mnt",
@@ -36,7 +36,8 @@ class Hygiene : public testing::NoLeaksTest {
 
 TEST_F(Hygiene, AnUntouchedHostComparesEqual) {
   ToolResult r = InSandbox(
-      "$N hygiene snapshot --out $D/a && $N hygiene snapshot --out $D/b && $N hygiene diff $D/a "
+      "\"$N\" hygiene snapshot --out $D/a && \"$N\" hygiene snapshot --out $D/b && \"$N\" hygiene "
+      "diff $D/a "
       "$D/b");
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(r.out, "host unchanged\n");
@@ -44,9 +45,9 @@ TEST_F(Hygiene, AnUntouchedHostComparesEqual) {
 
 TEST_F(Hygiene, CatchesAPlantedChangeOfEachAspect) {
   ToolResult r = InSandbox(
-      "$N hygiene snapshot --out $D/a && hostname planted && ipcmk -Q >/dev/null && "
+      "\"$N\" hygiene snapshot --out $D/a && hostname planted && ipcmk -Q >/dev/null && "
       "mkdir $D/m && mount -t tmpfs planted $D/m && ip link add p0 type veth peer name p1 && "
-      "$N hygiene snapshot --out $D/b; $N hygiene diff $D/a $D/b");
+      "\"$N\" hygiene snapshot --out $D/b; \"$N\" hygiene diff $D/a $D/b");
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("hostname: +'planted'"));
   EXPECT_THAT(r.err, HasSubstr("sysv_ipc: +'msg key="));
@@ -56,7 +57,8 @@ TEST_F(Hygiene, CatchesAPlantedChangeOfEachAspect) {
 
 TEST_F(Hygiene, RefusesAFileThatIsNotASnapshot) {
   ToolResult r = InSandbox(
-      "echo '{\"x\":1}' > $D/bad && $N hygiene snapshot --out $D/a && $N hygiene diff $D/a $D/bad");
+      "echo '{\"x\":1}' > $D/bad && \"$N\" hygiene snapshot --out $D/a && \"$N\" hygiene diff $D/a "
+      "$D/bad");
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("/mnt/bad: not an nsprobe host snapshot"));
 }

@@ -23,7 +23,9 @@ using ::testing::Not;
 constexpr const char* kToken = "0123456789abcdef0123";
 
 // A small program that launches through the suites' seam, as a case does (built beside this test).
-std::string SeamedExec() { return testing::SelfDir() + "/fixtures/seamed_exec"; }
+std::string SeamedExec() {
+  return testing::ShellQuoted(testing::SelfDir() + "/fixtures/seamed_exec");
+}
 
 // Shell words that print the shell's NamespaceFingerprint(): readlink of every kind, in the
 // runtime's order, joined by spaces.
@@ -142,7 +144,8 @@ TEST_F(NegativeControl, AFullyArmedGuardWithholdsTheKindAndSaysSo) {
 TEST_F(NegativeControl, ProductionLaunchNeverWithholdsEvenFullyArmed) {
   // The contrast to the case above: the same armed environment around `nsprobe exec`, whose
   // Launch knows nothing of the seam.
-  ToolResult r = UtsOfExecAfter(GuardSetup("uts"), testing::NsprobeCommand() + " exec --ns uts --");
+  ToolResult r = UtsOfExecAfter(
+      GuardSetup("uts"), testing::ShellQuoted(testing::NsprobeCommand()) + " exec --ns uts --");
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_NE(r.out, host_uts_ + "\n") << "production Launch withheld uts";
   EXPECT_THAT(r.err, Not(HasSubstr("NEGATIVE CONTROL")));

@@ -31,4 +31,10 @@ std::string NsprobeCommand() {
                            "; set NSPROBE_COMMAND to one");
 }
 
+std::string ShellQuoted(const std::string& word) {
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 }  // namespace nsprobe::testing

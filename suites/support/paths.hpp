@@ -16,4 +16,8 @@ std::string SelfDir();
 // when there is none.
 std::string NsprobeCommand();
 
+// `word` as one shell word ('...' with any ' escaped), for `sh -c` lines that name a path of
+// this tree: the tree may be under a directory whose name has spaces.
+std::string ShellQuoted(const std::string& word);
+
 }  // namespace nsprobe::testing
