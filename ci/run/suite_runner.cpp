@@ -17,7 +17,7 @@
 #include "ci/report/render.hpp"
 #include "ci/run/gtest_output.hpp"
 #include "runtime/fd.hpp"
-#include "runtime/launch.hpp"
+#include "runtime/tool.hpp"
 
 namespace nsprobe::run {
 
@@ -29,7 +29,6 @@ using record::VerdictName;
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kTailBytes = 4096;
 
@@ -47,39 +46,21 @@ struct Finished {
   double seconds = 0;
 };
 
-// Runs argv with stdin from /dev/null and stdout+stderr into `console`, polling its pidfd so
-// `tick` can report progress; kills it at the timeout.
+// Runs argv with stdin from /dev/null and stdout+stderr into `console`; `tick` reports
+// progress; kills it at the timeout, or when *stop is set (then throws Interrupted).
 Finished RunWithConsole(const std::vector<std::string>& argv, const std::string& console,
                         double timeout_s, const std::function<void()>& tick,
                         const volatile std::sig_atomic_t* stop) {
-  UniqueFd null = OpenOrThrow("/dev/null", O_RDONLY);
-  UniqueFd out(::open(console.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!out) throw std::system_error(errno, std::generic_category(), "open(" + console + ")");
-  Spec spec;
-  spec.fds = {{null.Get(), 0}, {out.Get(), 1}, {out.Get(), 2}};
-  const auto start = Clock::now();
-  const auto deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
-  Child child = Launch(spec, argv);
-  null.Reset();
-  out.Reset();
-  Finished f;
-  while (child.PidFd() >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{child.PidFd(), POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 500)));
-    if (stop != nullptr && *stop != 0) {
-      child.Kill();
-      throw Interrupted();
-    }
-    if (ready > 0) break;
-    if (tick) tick();
-  }
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  f.status = child.Wait(std::max(left, std::chrono::milliseconds(1)));
-  f.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return f;
+  ProgramRun run;
+  run.argv = argv;
+  run.output_file = console;
+  run.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(timeout_s));
+  run.tick = tick;
+  run.stop = stop;
+  ProgramResult r = RunProgram(run);
+  if (r.stopped) throw Interrupted();
+  return {r.status, r.seconds};
 }
 
 }  // namespace
