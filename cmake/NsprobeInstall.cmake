@@ -34,6 +34,7 @@ install(FILES ${CMAKE_BINARY_DIR}/install-manifest/suites.json
 set(NSPROBE_SHARE_FILES
   workflows/github/nsprobe.yml
   workflows/kernelci/README.md
+  schema/record.schema.json
 )
 foreach(file ${NSPROBE_SHARE_FILES})
   configure_file(${PROJECT_SOURCE_DIR}/ci/${file}

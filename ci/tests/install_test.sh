@@ -51,6 +51,11 @@ cd "$tmp"
 "$moved/bin/nsprobe" run --kinds uts,ipc --out "$tmp/run" >"$tmp/run.log" 2>&1 ||
   { cat "$tmp/run.log" >&2; fail "nsprobe run --kinds uts,ipc from the moved tree failed"; }
 passed "$tmp/run" || fail "nsprobe run --kinds uts,ipc: not every case passed"
+# The schema the tree ships describes the records it writes.
+validate() {
+  python3 "$source/ci/tests/validate_record.py" "$moved/share/nsprobe/schema/record.schema.json" "$1"
+}
+validate "$tmp/run/record.json" || fail "the record does not match the installed schema"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install_test: the negative control was not run: privilege: its guard needs root"
@@ -64,4 +69,5 @@ s = json.load(open(sys.argv[1]))["sensitivity"]
 uts = s["kinds"]["uts"]
 sys.exit(0 if s["complete"] and uts["percent"] == 100 and uts["cases"] > 0 else f"uts: {uts}")
 EOF
+validate "$tmp/control/record.json" || fail "the control's record does not match the installed schema"
 echo "install_test: the moved install ran uts,ipc green and the uts control at 100%"
