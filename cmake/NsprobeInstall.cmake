@@ -43,3 +43,33 @@ foreach(file ${NSPROBE_SHARE_FILES})
   install(FILES ${PROJECT_SOURCE_DIR}/ci/${file}
           DESTINATION ${CMAKE_INSTALL_DATADIR}/nsprobe/${dir})
 endforeach()
+
+# The manual page, share/man/man1/nsprobe.1: help2man from `nsprobe --help-all` (so it cannot
+# drift from the options) laid out one section per subcommand by ci/man/help-for-man.sh, plus
+# ci/man/nsprobe.h2m (description, exit status, environment, files, examples). help2man runs
+# its program through the shell, so it gets ./nsprobe in a directory of its own: no path with
+# a space in it reaches the shell.
+find_program(NSPROBE_HELP2MAN help2man)
+if(NSPROBE_HELP2MAN)
+  set(man_page ${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_MANDIR}/man1/nsprobe.1)
+  file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/man/nsprobe
+       CONTENT "#!/bin/sh\nexec sh \"${PROJECT_SOURCE_DIR}/ci/man/help-for-man.sh\" \"$<TARGET_FILE:nsprobe>\"\n"
+       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                        WORLD_READ WORLD_EXECUTE)
+  add_custom_command(
+    OUTPUT ${man_page}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_MANDIR}/man1
+    COMMAND ${NSPROBE_HELP2MAN} --no-info --no-discard-stderr --version-string=${PROJECT_VERSION}
+            "--name=prove that Linux namespaces isolate what they promise"
+            --section=1 --include=${PROJECT_SOURCE_DIR}/ci/man/nsprobe.h2m
+            --output=${man_page} ./nsprobe
+    WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/man
+    DEPENDS nsprobe ${PROJECT_SOURCE_DIR}/ci/man/help-for-man.sh
+            ${PROJECT_SOURCE_DIR}/ci/man/nsprobe.h2m
+    COMMENT "Generating the manual page nsprobe.1"
+    VERBATIM)
+  add_custom_target(nsprobe_man ALL DEPENDS ${man_page})
+  install(FILES ${man_page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+else()
+  message(STATUS "help2man not found: no manual page (scripts/lib.sh installs it)")
+endif()

@@ -14,10 +14,14 @@ NSPROBE_PACKAGES=(
   iproute2 procps util-linux
   libxml2-utils
   libyaml-cpp-dev cpio
+  help2man python3-jsonschema
   clang-format git ccache
 )
 # What scripts/matrix adds: QEMU to boot other kernels, objcopy to strip what goes in the guest.
 NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
+# What scripts/package adds: dpkg-deb and dpkg-shlibdeps, lintian to check the .deb, and
+# mmdebstrap for the clean Debian root of --test-root.
+NSPROBE_PACKAGE_PACKAGES=(dpkg-dev lintian mmdebstrap)
 
 # ccache keys on content, not on where the checkout is, so a clone in another directory
 # reuses what an earlier build compiled (paths are made relative; the working directory,
