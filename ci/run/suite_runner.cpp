@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -51,6 +52,12 @@ struct Finished {
 Finished RunWithConsole(const std::vector<std::string>& argv, const std::string& console,
                         double timeout_s, const std::function<void()>& tick,
                         const volatile std::sig_atomic_t* stop) {
+  // Name the missing file and where it should come from: it was there when the manifest was
+  // read, so something removed it or hid it since.
+  if (::access(argv.front().c_str(), X_OK) != 0)
+    throw std::runtime_error(fmt::format(
+        "suite binary {} is not there any more ({}); rebuild (scripts/test) or reinstall nsprobe",
+        argv.front(), std::strerror(errno)));
   ProgramRun run;
   run.argv = argv;
   run.output_file = console;

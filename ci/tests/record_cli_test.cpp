@@ -261,6 +261,20 @@ TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {
   }
 }
 
+// A suite binary that was listed but is gone when its turn comes is named, with where a new
+// one comes from, not "give an executable file".
+TEST_F(RecordCli, ASuiteThatVanishedAfterListingIsNamed) {
+  AddScript("vanish_test", R"sh(#!/bin/sh
+case "$*" in *--gtest_list_tests*) rm -f "$0"; printf 'Vanish.\n  Gone\n'; exit 0 ;; esac
+exit 3
+)sh");
+  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "v"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("suite binary " + suites_.path() +
+                               "/vanish_test is not there any more (No such file or directory); "
+                               "rebuild (scripts/test) or reinstall nsprobe"));
+}
+
 // The manifest CMake writes beside the suites says which are conformance suites; the tool's
 // own tests listed there are never run, and naming one says where it belongs.
 TEST_F(RecordCli, AManifestListsTheSuitesAndTheToolsOwnTestsAreNotRun) {
