@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <sstream>
 #include <system_error>
 
@@ -76,16 +74,11 @@ bool Quick() {
 benchmark::IterationCount ManualIterations() { return 200; }
 
 std::string UnavailableReason(KindSet kinds, Mode mode) {
-  static std::mutex mu;
-  static std::map<std::pair<Kind, Mode>, std::string> cache;
-  std::lock_guard lock(mu);
   std::string reasons;
   kinds.ForEach([&](Kind kind) {
-    auto key = std::pair{kind, mode};
-    auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, ProbeOne(kind, mode).reason).first;
-    if (!it->second.empty() && reasons.find(it->second) == std::string::npos)
-      reasons += (reasons.empty() ? "" : "; ") + it->second;
+    const std::string reason = ProbeReasonOnce(kind, mode);
+    if (!reason.empty() && reasons.find(reason) == std::string::npos)
+      reasons += (reasons.empty() ? "" : "; ") + reason;
   });
   return reasons.empty() ? reasons : "unavailable: " + reasons;
 }

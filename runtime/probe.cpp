@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "runtime/fd.hpp"
@@ -225,6 +227,16 @@ ProbeReport Probe(const ProbeOptions& options) {
   UniqueFd uts(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
   report.ns_get_id = uts && NsGetId(uts.Get()).Ok();
   return report;
+}
+
+std::string ProbeReasonOnce(Kind kind, Mode mode) {
+  static std::mutex mu;
+  static std::map<std::pair<Kind, Mode>, std::string> reasons;
+  std::lock_guard lock(mu);
+  auto it = reasons.find({kind, mode});
+  if (it == reasons.end())
+    it = reasons.emplace(std::pair{kind, mode}, ProbeOne(kind, mode).reason).first;
+  return it->second;
 }
 
 }  // namespace nsprobe

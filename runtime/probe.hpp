@@ -64,5 +64,9 @@ struct ProbeReport {
 ProbeReport Probe(const ProbeOptions& options = {});
 // Only the kinds given, for callers that need one answer fast (the suites' skip checks).
 ProbeResult ProbeOne(Kind kind, Mode mode, const ProbeOptions& options = {});
+// ProbeOne's reason with the default options, tried once per kind and mode in this process:
+// callers that ask before every case (the suites' skips, the benchmarks' families) would
+// otherwise pay a clone each time. Thread-safe.
+std::string ProbeReasonOnce(Kind kind, Mode mode);
 
 }  // namespace nsprobe

@@ -27,8 +27,11 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/proc_files.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/entry.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
-#include "suites/support/kind_suite.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
 
@@ -37,10 +40,14 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::Each;
+using testing::FailedWith;
+using testing::HasText;
+using ::testing::Ne;
 using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::Succeeded;
 
 // Sends each line of a small /proc file as its own observation under `key`: a hybrid host's
 // /proc/PID/cgroup runs past the text of one observation.
@@ -48,11 +55,11 @@ using testing::SpecFor;
 void SendLines(const ObservationWriter& w, const char* key, const char* path) {
   char buf[4096];
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return w.Result(key, -1, errno);
+  if (fd < 0) return w.Failed(key, errno);
   ssize_t n = ::read(fd, buf, sizeof buf - 1);
   int err = errno;
   ::close(fd);
-  if (n < 0) return w.Result(key, -1, err);
+  if (n < 0) return w.Failed(key, err);
   std::size_t start = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
     if (buf[i] != '\n') continue;
@@ -66,7 +73,7 @@ void SendLines(const ObservationWriter& w, const char* key, const char* path) {
 void WaitAndCollect(Child& child, Observations& obs) {
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
 }
 
 // hierarchy ("0:" or "4:memory") -> path, as one /proc/PID/cgroup shows it.
@@ -250,7 +257,8 @@ TEST_P(CgroupNamespace, LaunchedChildSeesItsCgroupsAsRoot) {
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   CgroupView ours = ViewOf(0), inside = ViewOf(obs.Texts("cgroup"));
-  EXPECT_NE(obs.Text("ns"), ReadNsLink(0, Kind::kCgroup)) << "the child shares our namespace";
+  EXPECT_THAT(obs["ns"], HasText(Ne(ReadNsLink(0, Kind::kCgroup))))
+      << "the child shares our namespace";
   EXPECT_EQ(inside.size(), ours.size()) << "inside: " << Show(inside) << "\nours: " << Show(ours);
   EXPECT_THAT(Paths(inside), Each(std::string("/")))
       << "inside: " << Show(inside) << "\nours:   " << Show(ours);
@@ -279,7 +287,7 @@ TEST_P(CgroupNamespaceEntry, NewNamespaceIsRootedAtTheCallersCgroup) {
     SendLines(w, "before", "/proc/self/cgroup");
     w.Link("ns_before", "/proc/self/ns/cgroup");
     if (entry == Entry::kUnshare) {
-      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
+      w.Result("unshare", testing::Unshare(CLONE_NEWCGROUP));
       SendLines(w, "new", "/proc/self/cgroup");
       w.Link("ns_new", "/proc/self/ns/cgroup");
     } else {
@@ -289,7 +297,7 @@ TEST_P(CgroupNamespaceEntry, NewNamespaceIsRootedAtTheCallersCgroup) {
         w.Link("ns_new", "/proc/self/ns/cgroup");
         ::_exit(0);
       }
-      w.Result("clone", pid, errno);
+      w.Result("clone", pid);
       if (pid > 0) testing::WaitInChild(pid);
     }
     SendLines(w, "caller_after", "/proc/self/cgroup");
@@ -297,11 +305,11 @@ TEST_P(CgroupNamespaceEntry, NewNamespaceIsRootedAtTheCallersCgroup) {
   });
   ASSERT_NO_FATAL_FAILURE(MoveWhenReady(moved, cgroup, child, "a"));
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-  ASSERT_EQ(obs.Err(entry == Entry::kUnshare ? "unshare" : "clone"), 0) << obs.Dump();
+  ASSERT_THAT(obs[entry == Entry::kUnshare ? "unshare" : "clone"], Succeeded());
   CgroupView before = ViewOf(obs.Texts("before")), inside = ViewOf(obs.Texts("new")),
              caller_after = ViewOf(obs.Texts("caller_after"));
   EXPECT_EQ(before["0:"], cgroup.Path("a")) << "the move into the private cgroup did not happen";
-  EXPECT_NE(obs.Text("ns_new"), obs.Text("ns_before"));
+  EXPECT_THAT(obs["ns_new"], HasText(Ne(obs.Text("ns_before"))));
   EXPECT_THAT(Paths(inside), Each(std::string("/")))
       << "new namespace: " << Show(inside) << "\nbefore:        " << Show(before);
   // Unshare moves the caller; clone leaves it where it was.
@@ -328,7 +336,7 @@ TEST_P(CgroupNamespaceInPrivateCgroup, OtherCgroupsShowRelativeToTheNamespaceRoo
   Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     moved.Ready();
     if (!moved.AwaitGo()) return 1;
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
+    w.Result("unshare", testing::Unshare(CLONE_NEWCGROUP));
     SendLines(w, "self", "/proc/self/cgroup");
     SendLines(w, "sibling", sibling_path.c_str());
     SendLines(w, "parent", parent_path.c_str());
@@ -336,15 +344,14 @@ TEST_P(CgroupNamespaceInPrivateCgroup, OtherCgroupsShowRelativeToTheNamespaceRoo
   });
   ASSERT_NO_FATAL_FAILURE(MoveWhenReady(moved, Cgroup(), child, "a"));
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
   CgroupView ours_of_sibling = ViewOf(sibling.Pid()), ours_of_parent = ViewOf(0);
   const std::string root = Cgroup().Path("a");
-  EXPECT_EQ(ViewOf(obs.Texts("self"))["0:"], "/") << obs.Dump();
+  EXPECT_EQ(ViewOf(obs.Texts("self"))["0:"], "/");
   EXPECT_EQ(ViewOf(obs.Texts("sibling"))["0:"], "/../b")
-      << "we see the sibling at " << ours_of_sibling["0:"] << "; " << obs.Dump();
+      << "we see the sibling at " << ours_of_sibling["0:"];
   EXPECT_EQ(ViewOf(obs.Texts("parent"))["0:"], RelativeTo(root, ours_of_parent["0:"]))
-      << "we are at " << ours_of_parent["0:"] << ", the namespace root is " << root << "; "
-      << obs.Dump();
+      << "we are at " << ours_of_parent["0:"] << ", the namespace root is " << root;
   EXPECT_EQ(ours_of_sibling["0:"], Cgroup().Path("b"));
 }
 
@@ -359,16 +366,16 @@ TEST_P(CgroupNamespaceInPrivateCgroup, SetnsBackShowsTheOuterPathAndMembershipSt
   Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     steps.Ready();
     if (!steps.AwaitGo()) return 1;  // moved into the private cgroup
-    NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWCGROUP));
+    w.Result("unshare_outer", testing::Unshare(CLONE_NEWCGROUP));
     int outer = ::open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
-    w.Result("open_outer", outer, errno);
+    w.Result("open_outer", outer);
     w.Link("ns_outer", "/proc/self/ns/cgroup");
     steps.Ready();
     if (!steps.AwaitGo()) return 1;  // moved into "a"
     SendLines(w, "outer", "/proc/self/cgroup");
-    NSPROBE_RECORD(w, "unshare_inner", testing::Unshare(CLONE_NEWCGROUP));
+    w.Result("unshare_inner", testing::Unshare(CLONE_NEWCGROUP));
     SendLines(w, "inner", "/proc/self/cgroup");
-    NSPROBE_RECORD(w, "setns", ::setns(outer, CLONE_NEWCGROUP));
+    w.Result("setns", ::setns(outer, CLONE_NEWCGROUP));
     SendLines(w, "back", "/proc/self/cgroup");
     w.Link("ns_back", "/proc/self/ns/cgroup");
     steps.Ready();
@@ -382,11 +389,11 @@ TEST_P(CgroupNamespaceInPrivateCgroup, SetnsBackShowsTheOuterPathAndMembershipSt
   steps.Go();
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   for (const char* key : {"unshare_outer", "open_outer", "unshare_inner", "setns"})
-    ASSERT_EQ(obs.Err(key), 0) << key << ": " << obs.Dump();
-  EXPECT_EQ(ViewOf(obs.Texts("outer"))["0:"], "/a") << obs.Dump();
-  EXPECT_EQ(ViewOf(obs.Texts("inner"))["0:"], "/") << obs.Dump();
-  EXPECT_EQ(ViewOf(obs.Texts("back"))["0:"], "/a") << obs.Dump();
-  EXPECT_EQ(obs.Text("ns_back"), obs.Text("ns_outer"));
+    ASSERT_THAT(obs[key], Succeeded()) << key;
+  EXPECT_EQ(ViewOf(obs.Texts("outer"))["0:"], "/a");
+  EXPECT_EQ(ViewOf(obs.Texts("inner"))["0:"], "/");
+  EXPECT_EQ(ViewOf(obs.Texts("back"))["0:"], "/a");
+  EXPECT_THAT(obs["ns_back"], HasText(obs.Text("ns_outer")));
   EXPECT_EQ(membership["0:"], Cgroup().Path("a")) << "after the setns we see " << Show(membership);
 }
 
@@ -411,10 +418,10 @@ TEST_P(CgroupNamespaceInPrivateCgroup, Cgroup2MountIsRootedAtTheNamespaceRoot) {
       w.Text("shared_mnt_ns", mnt);
       return 3;
     }
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
-    NSPROBE_RECORD(w, "mount", ::mount("nsprobe", "/tmp", "cgroup2", 0, nullptr));
+    w.Result("unshare", testing::Unshare(CLONE_NEWCGROUP));
+    w.Result("mount", ::mount("nsprobe", "/tmp", "cgroup2", 0, nullptr));
     int dir = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    w.Result("open", dir, errno);
+    w.Result("open", dir);
     char buf[4096];
     long n;
     while (dir >= 0 && (n = ::syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
@@ -431,13 +438,13 @@ TEST_P(CgroupNamespaceInPrivateCgroup, Cgroup2MountIsRootedAtTheNamespaceRoot) {
   });
   ASSERT_NO_FATAL_FAILURE(MoveWhenReady(moved, Cgroup(), child, "a"));
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Err("mount"), 0) << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["mount"], Succeeded());
   std::vector<std::string> dirs = obs.Texts("dir");
-  EXPECT_THAT(dirs, Contains("inner")) << obs.Dump();
-  EXPECT_THAT(dirs, Not(Contains("a"))) << obs.Dump();
-  EXPECT_THAT(dirs, Not(Contains("b"))) << obs.Dump();
-  EXPECT_THAT(obs.Texts("procs"), Contains(std::to_string(obs.Value("pid")))) << obs.Dump();
+  EXPECT_THAT(dirs, Contains("inner"));
+  EXPECT_THAT(dirs, Not(Contains("a")));
+  EXPECT_THAT(dirs, Not(Contains("b")));
+  EXPECT_THAT(obs.Texts("procs"), Contains(std::to_string(obs.Value("pid"))));
   // Contrast: from our namespace the same cgroup sits below the private one, beside "b".
   struct stat st_b {};
   EXPECT_EQ(::stat(Cgroup().Dir("b").c_str(), &st_b), 0);
@@ -468,27 +475,27 @@ TEST_F(CgroupNamespaceTest, WithoutCapSysAdminOrUserNamespaceGivesEperm) {
   Child child = testing::Launch(Spec{}, [&] {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct none[2] = {};
-    NSPROBE_RECORD(w, "capset", ::syscall(SYS_capset, &header, none));
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWCGROUP));
+    w.Result("capset", ::syscall(SYS_capset, &header, none));
+    w.Result("unshare", testing::Unshare(CLONE_NEWCGROUP));
     long refused = testing::ForkInChild(CLONE_NEWCGROUP);
     if (refused == 0) ::_exit(0);
-    w.Result("clone", refused, errno);
+    w.Result("clone", refused);
     long pid = testing::ForkInChild(CLONE_NEWUSER | CLONE_NEWCGROUP);
     if (pid == 0) {
       w.Link("ns_with_user", "/proc/self/ns/cgroup");
       ::_exit(0);
     }
-    w.Result("clone_with_user", pid, errno);
+    w.Result("clone_with_user", pid);
     if (pid > 0) testing::WaitInChild(pid);
     w.Link("ns_self", "/proc/self/ns/cgroup");
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-  ASSERT_EQ(obs.Err("capset"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("unshare"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("clone"), EPERM) << obs.Dump();
-  ASSERT_EQ(obs.Err("clone_with_user"), 0) << obs.Dump();
-  EXPECT_NE(obs.Text("ns_with_user"), obs.Text("ns_self")) << obs.Dump();
+  ASSERT_THAT(obs["capset"], Succeeded());
+  EXPECT_THAT(obs["unshare"], FailedWith(EPERM));
+  EXPECT_THAT(obs["clone"], FailedWith(EPERM));
+  ASSERT_THAT(obs["clone_with_user"], Succeeded());
+  EXPECT_THAT(obs["ns_with_user"], HasText(Ne(obs.Text("ns_self"))));
 }
 
 }  // namespace

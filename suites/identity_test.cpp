@@ -24,8 +24,10 @@
 #include <set>
 
 #include "runtime/launch.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
-#include "suites/support/kind_suite.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
 
@@ -36,10 +38,14 @@
 namespace nsprobe {
 namespace {
 
+using testing::FailedWith;
+using testing::HasText;
+using testing::HasValue;
 using testing::kNobody;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::Succeeded;
 
 std::string Errno(int err) {
   const char* name = ::strerrorname_np(err);
@@ -104,7 +110,7 @@ std::string IdentityText(const std::optional<NsIdentity>& id) {
 void WaitAndCollect(Child& child, Observations& obs) {
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
 }
 
 // Launches a child of `spec` that records every /proc/self/ns entry, and waits for it.
@@ -115,20 +121,6 @@ void LaunchAndRecordEntries(const Spec& spec, Observations& obs) {
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-}
-
-// A child that keeps its namespaces until the test ends (its Child kills it).
-struct Holder {
-  Pipe hold = Pipe::Make();
-  Child child;
-  pid_t Pid() const { return child.Pid(); }
-};
-
-void StartHolder(Holder& h, const Spec& spec) {
-  h.child = testing::Launch(spec, [&h] {
-    char c;
-    return static_cast<int>(::read(h.hold.read.Get(), &c, 1));
-  });
 }
 
 // Launching with a kind set S changes exactly the identities of the kinds in S (plus user,
@@ -191,13 +183,11 @@ class Identity : public testing::NoLeaksTest, public ::testing::WithParamInterfa
 TEST_P(Identity, SharingIsEqualDevAndInode) {
   const Mode mode = GetParam();
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, mode);
-  Holder h1, h2;
   Spec s1 = SpecFor(mode, KindSet{Kind::kUts});
   s1.hostname = "nsprobe-identity-1";
   Spec s2 = SpecFor(mode, KindSet{Kind::kUts});
   s2.hostname = "nsprobe-identity-2";
-  StartHolder(h1, s1);
-  StartHolder(h2, s2);
+  testing::Holder h1(s1), h2(s2);
   Spec joiner;
   joiner.join = JoinTarget{h1.Pid(), KindSet{Kind::kUts}};
   if (mode == Mode::kUnprivileged) {
@@ -216,7 +206,7 @@ TEST_P(Identity, SharingIsEqualDevAndInode) {
     return static_cast<int>(::read(hold.read.Get(), &c, 1));
   });
   obs.Collect();
-  EXPECT_EQ(obs.Text("nodename"), "nsprobe-identity-1") << obs.Dump();
+  EXPECT_THAT(obs["nodename"], HasText("nsprobe-identity-1"));
   for (const KindInfo& k : AllKinds()) {
     auto in_j = IdentityOf(j.Pid(), k.kind), in_1 = IdentityOf(h1.Pid(), k.kind),
          in_2 = IdentityOf(h2.Pid(), k.kind), ours = IdentityOf(0, k.kind);
@@ -247,7 +237,7 @@ TEST_P(Identity, ReadlinkShowsKindAndInode) {
     ASSERT_TRUE(ours) << e.name;
     EXPECT_EQ(ReadNsLink(0, e.kind, EntryArg(e)), fmt::format("{}:[{}]", name, ours->ino));
     const auto ino = obs.Value(std::string("ino_") + e.name);
-    EXPECT_EQ(obs.Text(e.name), fmt::format("{}:[{}]", name, ino)) << obs.Dump();
+    EXPECT_THAT(obs[e.name], HasText(fmt::format("{}:[{}]", name, ino)));
     EXPECT_NE(static_cast<ino_t>(ino), ours->ino) << e.name << " is not new in the child";
   }
 }
@@ -260,13 +250,12 @@ TEST_P(Identity, NsGetUsernsReturnsTheOwningUserNamespace) {
   Spec spec = SpecFor(mode, kinds);
   SKIP_UNLESS_ALL_AVAILABLE(spec.kinds, mode);
   UniqueFd our_uts = OpenNs(0, Kind::kUts);
-  Holder h;
-  StartHolder(h, spec);
+  testing::Holder h(spec);
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(spec, [&] {
     int owner = ::ioctl(our_uts.Get(), NS_GET_USERNS);
-    w.Result("our_uts_owner", owner, errno);
+    w.Result("our_uts_owner", owner);
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
@@ -296,9 +285,9 @@ TEST_P(Identity, NsGetUsernsReturnsTheOwningUserNamespace) {
   // child's scope (EPERM); a child sharing our user namespace gets our own answer.
   NsFdAnswer our_uts_owner = NsGetUserns(our_uts.Get());
   if (mode == Mode::kUnprivileged)
-    EXPECT_EQ(obs.Err("our_uts_owner"), EPERM) << obs.Dump();
+    EXPECT_THAT(obs["our_uts_owner"], FailedWith(EPERM));
   else
-    EXPECT_EQ(obs.Err("our_uts_owner"), our_uts_owner.err) << obs.Dump();
+    EXPECT_EQ(obs.Err("our_uts_owner"), our_uts_owner.err);
 }
 
 // NS_GET_PARENT walks the pid and user hierarchies up to the caller's own namespace, and
@@ -314,8 +303,8 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
   Pipe hold = Pipe::Make();
   Child holder = testing::Launch(spec, [&] {
     int own_pid = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    NSPROBE_RECORD(w, "own_pid_parent", ::ioctl(own_pid, NS_GET_PARENT));
-    NSPROBE_RECORD(w, "unshare_pid", testing::Unshare(CLONE_NEWPID));
+    w.Result("own_pid_parent", ::ioctl(own_pid, NS_GET_PARENT));
+    w.Result("unshare_pid", testing::Unshare(CLONE_NEWPID));
     long member = testing::ForkInChild();
     if (member == 0) {
       // Dies with the holder even where the holder is no pid namespace init (the negative
@@ -326,20 +315,20 @@ TEST_P(Identity, NsGetParentWalksThePidAndUserHierarchies) {
       char c;
       ::_exit(static_cast<int>(::read(hold.read.Get(), &c, 1)));
     }
-    w.Result("member", member, errno);
-    NSPROBE_RECORD(w, "unshare_user", testing::Unshare(CLONE_NEWUSER));
+    w.Result("member", member);
+    w.Result("unshare_user", testing::Unshare(CLONE_NEWUSER));
     int own_user = ::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-    NSPROBE_RECORD(w, "own_user_parent", ::ioctl(own_user, NS_GET_PARENT));
+    w.Result("own_user_parent", ::ioctl(own_user, NS_GET_PARENT));
     ::close(w.Fd());
     char c;
     return static_cast<int>(::read(hold.read.Get(), &c, 1));
   });
   obs.Collect();
   for (const char* key : {"unshare_pid", "member", "unshare_user"})
-    ASSERT_EQ(obs.Err(key), 0) << key << ": " << obs.Dump();
+    ASSERT_THAT(obs[key], Succeeded()) << key;
   // From inside, the parent of its own namespaces is above its root.
-  EXPECT_EQ(obs.Err("own_pid_parent"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("own_user_parent"), EPERM) << obs.Dump();
+  EXPECT_THAT(obs["own_pid_parent"], FailedWith(EPERM));
+  EXPECT_THAT(obs["own_user_parent"], FailedWith(EPERM));
 
   auto walk = [](UniqueFd fd, Kind kind) {
     std::vector<NsIdentity> chain;
@@ -389,17 +378,15 @@ TEST_P(Identity, NsGetIdIsNonZeroStableAndDistinct) {
   SKIP_UNLESS_ALL_AVAILABLE(spec.kinds, mode);
   Observations obs;
   auto w = obs.Writer();
-  Pipe hold = Pipe::Make();
-  Child holder = testing::Launch(spec, [&] {
+  testing::Holder holder(spec, [&] {
     int s = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     std::uint64_t cookie = 0;
     socklen_t len = sizeof cookie;
-    NSPROBE_RECORD(w, "cookie_call", ::getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len));
+    w.Result("cookie_call", ::getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len));
     w.Value("cookie", static_cast<std::int64_t>(cookie));
-    ::close(w.Fd());
-    char c;
-    return static_cast<int>(::read(hold.read.Get(), &c, 1));
+    return 0;
   });
+  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
   obs.Collect();
   auto id_of = [](const std::string& path) {
     UniqueFd fd = OpenOrThrow(path.c_str(), O_RDONLY);
@@ -416,8 +403,9 @@ TEST_P(Identity, NsGetIdIsNonZeroStableAndDistinct) {
     EXPECT_EQ(ours, ours_again) << k.name << ": two descriptors of one namespace";
     EXPECT_NE(ours, theirs) << k.name << ": a new namespace kept our id";
   }
-  ASSERT_EQ(obs.Err("cookie_call"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("cookie"), id_of(NsPath(holder.Pid(), Kind::kNet))) << "SO_NETNS_COOKIE";
+  ASSERT_THAT(obs["cookie_call"], Succeeded());
+  EXPECT_THAT(obs["cookie"], HasValue(id_of(NsPath(holder.Pid(), Kind::kNet))))
+      << "SO_NETNS_COOKIE";
 }
 
 // pid_for_children and time_for_children differ from pid and time exactly between an
@@ -434,7 +422,7 @@ TEST_P(Identity, ForChildrenEntriesDifferExactlyWhenTheyShould) {
     w.Link("start_pid_fc", "/proc/self/ns/pid_for_children");
     w.Link("start_time", "/proc/self/ns/time");
     w.Link("start_time_fc", "/proc/self/ns/time_for_children");
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWPID | CLONE_NEWTIME));
+    w.Result("unshare", testing::Unshare(CLONE_NEWPID | CLONE_NEWTIME));
     w.Link("pid", "/proc/self/ns/pid");
     w.Link("time", "/proc/self/ns/time");
     w.Link("time_fc", "/proc/self/ns/time_for_children");
@@ -450,32 +438,32 @@ TEST_P(Identity, ForChildrenEntriesDifferExactlyWhenTheyShould) {
       char c;
       ::_exit(static_cast<int>(::read(gate[0], &c, 1)));
     }
-    w.Result("clone", pid, errno);
+    w.Result("clone", pid);
     // Read while the child lives: a pid namespace without a living init has no
     // pid_for_children to show (readlink answers ENOENT before the first child).
     w.Link("pid_fc", "/proc/self/ns/pid_for_children");
     ::close(gate[1]);
     if (pid > 0) testing::WaitInChild(pid);
     int fd = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-    NSPROBE_RECORD(w, "setns_time", ::setns(fd, CLONE_NEWTIME));
+    w.Result("setns_time", ::setns(fd, CLONE_NEWTIME));
     w.Link("time_entered", "/proc/self/ns/time");
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   for (const char* key : {"unshare", "clone", "setns_time"})
-    ASSERT_EQ(obs.Err(key), 0) << key << ": " << obs.Dump();
+    ASSERT_THAT(obs[key], Succeeded()) << key;
   auto t = [&](const char* key) { return obs.Text(key); };
-  EXPECT_EQ(t("start_pid_fc"), t("start_pid")) << obs.Dump();
-  EXPECT_EQ(t("start_time_fc"), t("start_time")) << obs.Dump();
+  EXPECT_EQ(t("start_pid_fc"), t("start_pid"));
+  EXPECT_EQ(t("start_time_fc"), t("start_time"));
   EXPECT_EQ(t("pid"), t("start_pid")) << "unshare moved the caller's pid namespace";
-  EXPECT_NE(t("pid_fc"), t("pid")) << obs.Dump();
+  EXPECT_NE(t("pid_fc"), t("pid"));
   EXPECT_EQ(t("time"), t("start_time")) << "unshare moved the caller's time namespace";
-  EXPECT_NE(t("time_fc"), t("time")) << obs.Dump();
-  EXPECT_EQ(t("child_pid"), t("pid_fc")) << obs.Dump();
-  EXPECT_EQ(t("child_pid_fc"), t("child_pid")) << obs.Dump();
-  EXPECT_EQ(t("child_time"), t("time_fc")) << obs.Dump();
-  EXPECT_EQ(t("child_time_fc"), t("child_time")) << obs.Dump();
-  EXPECT_EQ(t("time_entered"), t("time_fc")) << obs.Dump();
+  EXPECT_NE(t("time_fc"), t("time"));
+  EXPECT_EQ(t("child_pid"), t("pid_fc"));
+  EXPECT_EQ(t("child_pid_fc"), t("child_pid"));
+  EXPECT_EQ(t("child_time"), t("time_fc"));
+  EXPECT_EQ(t("child_time_fc"), t("child_time"));
+  EXPECT_EQ(t("time_entered"), t("time_fc"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Identity, testing::kBothModes, testing::ModeParamName);

@@ -27,8 +27,12 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/entry.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
-#include "suites/support/kind_suite.hpp"
+#include "suites/support/launch_new.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
 
@@ -37,14 +41,20 @@ namespace {
 
 using ::testing::ElementsAre;
 using testing::EntryKinds;
+using testing::FailedWith;
 using testing::ForkInChild;
+using ::testing::Gt;
 using testing::Handshake;
 using ::testing::HasSubstr;
+using testing::HasText;
+using testing::HasValue;
+using testing::InodeInChild;
+using ::testing::Ne;
 using ::testing::Not;
-using testing::NsInodeInChild;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::Succeeded;
 using testing::WaitInChild;
 
 constexpr auto kWait = std::chrono::seconds(20);
@@ -63,9 +73,9 @@ struct SysvKeys {
 
 // msgget, shmget and semget of `key` with `flags`: 0 looks up, IPC_CREAT|IPC_EXCL creates.
 void SysvGetInChild(const ObservationWriter& w, key_t key, int flags, const SysvKeys& keys) {
-  NSPROBE_RECORD(w, keys.msg, ::msgget(key, flags | 0600));
-  NSPROBE_RECORD(w, keys.shm, ::shmget(key, 4096, flags | 0600));
-  NSPROBE_RECORD(w, keys.sem, ::semget(key, 1, flags | 0600));
+  w.Result(keys.msg, ::msgget(key, flags | 0600));
+  w.Result(keys.shm, ::shmget(key, 4096, flags | 0600));
+  w.Result(keys.sem, ::semget(key, 1, flags | 0600));
 }
 
 void SysvRemoveInChild(key_t key) {
@@ -124,7 +134,7 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
   auto w = obs.Writer();
   Handshake hs;
   Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"msg_created", "shm_created", "sem_created"});
     hs.Ready();
     hs.AwaitGo();
@@ -154,16 +164,16 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
   ASSERT_TRUE(joined_status.Success()) << joined_status.Describe();
   ASSERT_TRUE(fresh_status.Success()) << fresh_status.Describe();
   for (const char* key : {"msg_created", "shm_created", "sem_created"})
-    ASSERT_GE(obs.Value(key), 0) << key << ": " << obs.Dump();
+    ASSERT_THAT(obs[key], Succeeded()) << key;
   EXPECT_EQ(msg.err, ENOENT) << "msgget from the parent returned " << msg.ret;
   EXPECT_EQ(shm.err, ENOENT) << "shmget from the parent returned " << shm.ret;
   EXPECT_EQ(sem.err, ENOENT) << "semget from the parent returned " << sem.ret;
   EXPECT_THAT(inside.out, HasSubstr("0x6e737031")) << inside.Describe();
   EXPECT_THAT(outside.out, Not(HasSubstr("0x6e737031"))) << outside.Describe();
   for (const char* key : {"joined_msg", "joined_shm", "joined_sem"})
-    EXPECT_GE(obs.Value(key), 0) << key << " (setns into the holder's namespace): " << obs.Dump();
+    EXPECT_THAT(obs[key], Succeeded()) << key << " (setns into the holder's namespace)";
   for (const char* key : {"fresh_msg", "fresh_shm", "fresh_sem"})
-    EXPECT_EQ(obs.Err(key), ENOENT) << key << " (a namespace of its own): " << obs.Dump();
+    EXPECT_THAT(obs[key], FailedWith(ENOENT)) << key << " (a namespace of its own)";
 }
 
 // The reverse direction, through unshare: objects of the namespace a process leaves are
@@ -175,7 +185,7 @@ TEST_P(IpcNamespace, SysvKeysOutsideAreUnknownAfterUnshareAndFreeToReuse) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     w.Link("outer_ns", kSelfIpc);
     SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"outer_msg", "outer_shm", "outer_sem"});
     long stay = ForkInChild();
@@ -186,35 +196,36 @@ TEST_P(IpcNamespace, SysvKeysOutsideAreUnknownAfterUnshareAndFreeToReuse) {
     WaitInChild(stay);
     long leave = ForkInChild();
     if (leave == 0) {
-      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
+      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
       w.Link("inner_ns", kSelfIpc);
-      if (NsInodeInChild(kSelfIpc) == our_ns) ::_exit(3);
+      if (InodeInChild(kSelfIpc) == our_ns) ::_exit(3);
       SysvGetInChild(w, kKey, 0, {"inner_lookup_msg", "inner_lookup_shm", "inner_lookup_sem"});
       SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"inner_msg", "inner_shm", "inner_sem"});
       Message m;
       std::memcpy(m.text, "inner", 6);
-      NSPROBE_RECORD(w, "inner_msgsnd", ::msgsnd(::msgget(kKey, 0), &m, sizeof m.text, IPC_NOWAIT));
+      w.Result("inner_msgsnd", ::msgsnd(::msgget(kKey, 0), &m, sizeof m.text, IPC_NOWAIT));
       SysvRemoveInChild(kKey);
       ::_exit(0);
     }
     WaitInChild(leave);
     Message m;
-    NSPROBE_RECORD(w, "outer_msgrcv",
-                   ::msgrcv(::msgget(kKey, 0), &m, sizeof m.text, 0, IPC_NOWAIT | MSG_NOERROR));
+    w.Result("outer_msgrcv",
+             ::msgrcv(::msgget(kKey, 0), &m, sizeof m.text, 0, IPC_NOWAIT | MSG_NOERROR));
     SysvRemoveInChild(kKey);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  EXPECT_NE(obs.Text("outer_ns"), ReadNsLink(0, Kind::kIpc));
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  EXPECT_NE(obs.Text("inner_ns"), obs.Text("outer_ns"));
+  EXPECT_THAT(obs["outer_ns"], HasText(Ne(ReadNsLink(0, Kind::kIpc))));
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  EXPECT_THAT(obs["inner_ns"], HasText(Ne(obs.Text("outer_ns"))));
   for (const char* key : {"outer_msg", "outer_shm", "outer_sem", "stayer_msg", "stayer_shm",
                           "stayer_sem", "inner_msg", "inner_shm", "inner_sem"})
-    EXPECT_GE(obs.Value(key), 0) << key << ": " << obs.Dump();
+    EXPECT_THAT(obs[key], Succeeded()) << key;
   for (const char* key : {"inner_lookup_msg", "inner_lookup_shm", "inner_lookup_sem"})
-    EXPECT_EQ(obs.Err(key), ENOENT) << key << ": " << obs.Dump();
-  EXPECT_EQ(obs.Value("inner_msgsnd"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("outer_msgrcv"), ENOMSG) << "the inner message reached the outer queue";
+    EXPECT_THAT(obs[key], FailedWith(ENOENT)) << key;
+  EXPECT_THAT(obs["inner_msgsnd"], HasValue(0));
+  EXPECT_THAT(obs["outer_msgrcv"], FailedWith(ENOMSG))
+      << "the inner message reached the outer queue";
 }
 
 // What one sibling does with the shared key: creates all three objects, leaves its own tag
@@ -230,7 +241,7 @@ struct SiblingKeys {
 
 int SiblingInChild(const ObservationWriter& w, const Handshake& hs, key_t key, int tag, ino_t avoid,
                    const SiblingKeys& k) {
-  if (NsInodeInChild(kSelfIpc) == avoid) return 3;
+  if (InodeInChild(kSelfIpc) == avoid) return 3;
   SysvGetInChild(w, key, IPC_CREAT | IPC_EXCL, k.created);
   int msg = ::msgget(key, 0), shm = ::shmget(key, 0, 0), sem = ::semget(key, 0, 0);
   if (msg < 0 || shm < 0 || sem < 0) return 4;
@@ -244,9 +255,8 @@ int SiblingInChild(const ObservationWriter& w, const Handshake& hs, key_t key, i
   hs.AwaitGo();
   w.Value(k.shm_tag, *static_cast<volatile int*>(mem));
   w.Value(k.sem_tag, ::semctl(sem, 0, GETVAL));
-  NSPROBE_RECORD(w, k.first_message,
-                 ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT) < 0 ? -1 : m.mtype);
-  NSPROBE_RECORD(w, k.second_receive, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT));
+  w.Result(k.first_message, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT) < 0 ? -1 : m.mtype);
+  w.Result(k.second_receive, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT));
   ::shmdt(mem);
   SysvRemoveInChild(key);
   return 0;
@@ -275,18 +285,18 @@ TEST_P(IpcNamespace, SiblingsWithTheSameKeyDoNotShare) {
   hs_b.Go();
   ExitStatus sa = a.Wait(kWait), sb = b.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(sa.Success()) << sa.Describe() << "; " << obs.Dump();
-  ASSERT_TRUE(sb.Success()) << sb.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(sa.Success()) << sa.Describe();
+  ASSERT_TRUE(sb.Success()) << sb.Describe();
   for (const char* key : {"a_msg", "a_shm", "a_sem", "b_msg", "b_shm", "b_sem"})
-    EXPECT_GE(obs.Value(key), 0) << key << " (exclusive create of the same key): " << obs.Dump();
-  EXPECT_EQ(obs.Value("a_shm_tag"), 11) << obs.Dump();
-  EXPECT_EQ(obs.Value("b_shm_tag"), 22) << obs.Dump();
-  EXPECT_EQ(obs.Value("a_sem_tag"), 11) << obs.Dump();
-  EXPECT_EQ(obs.Value("b_sem_tag"), 22) << obs.Dump();
-  EXPECT_EQ(obs.Value("a_first"), 11) << obs.Dump();
-  EXPECT_EQ(obs.Value("b_first"), 22) << obs.Dump();
-  EXPECT_EQ(obs.Err("a_second"), ENOMSG) << "B's message reached A: " << obs.Dump();
-  EXPECT_EQ(obs.Err("b_second"), ENOMSG) << "A's message reached B: " << obs.Dump();
+    EXPECT_THAT(obs[key], Succeeded()) << key << " (exclusive create of the same key)";
+  EXPECT_THAT(obs["a_shm_tag"], HasValue(11));
+  EXPECT_THAT(obs["b_shm_tag"], HasValue(22));
+  EXPECT_THAT(obs["a_sem_tag"], HasValue(11));
+  EXPECT_THAT(obs["b_sem_tag"], HasValue(22));
+  EXPECT_THAT(obs["a_first"], HasValue(11));
+  EXPECT_THAT(obs["b_first"], HasValue(22));
+  EXPECT_THAT(obs["a_second"], FailedWith(ENOMSG)) << "B's message reached A";
+  EXPECT_THAT(obs["b_second"], FailedWith(ENOMSG)) << "A's message reached B";
 }
 
 // LTP mqns_01/02 through clone3 and setns: a POSIX queue made inside is unknown outside,
@@ -297,9 +307,9 @@ TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
   auto w = obs.Writer();
   Handshake hs;
   Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     int q = MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR);
-    w.Result("created", q, errno);
+    w.Result("created", q);
     hs.Ready();
     hs.AwaitGo();
     MqUnlinkInChild("nsprobe-mq-1");
@@ -309,24 +319,24 @@ TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
   const Lookup ours = LookUp([] { return ::mq_open("/nsprobe-mq-1", O_RDONLY | O_CLOEXEC); });
   if (ours.ret >= 0) ::mq_close(ours.ret);
   Child joined = testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
-    NSPROBE_RECORD(w, "joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
-    NSPROBE_RECORD(w, "joined_create", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
+    w.Result("joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
+    w.Result("joined_create", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
     return 0;
   });
   ExitStatus joined_status = joined.Wait(kWait);
   Child fresh = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    NSPROBE_RECORD(w, "fresh_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
+    w.Result("fresh_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
     return 0;
   });
   ExitStatus fresh_status = fresh.Wait(kWait);
   hs.Go();
   ASSERT_TRUE(testing::Finished(holder, obs));
-  ASSERT_TRUE(joined_status.Success() && fresh_status.Success()) << obs.Dump();
-  ASSERT_GE(obs.Value("created"), 0) << obs.Dump();
+  ASSERT_TRUE(joined_status.Success() && fresh_status.Success());
+  ASSERT_THAT(obs["created"], Succeeded());
   EXPECT_EQ(ours.err, ENOENT) << "mq_open from the parent returned " << ours.ret;
-  EXPECT_GE(obs.Value("joined_open"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("joined_create"), EEXIST) << obs.Dump();
-  EXPECT_EQ(obs.Err("fresh_open"), ENOENT) << obs.Dump();
+  EXPECT_THAT(obs["joined_open"], Succeeded());
+  EXPECT_THAT(obs["joined_create"], FailedWith(EEXIST));
+  EXPECT_THAT(obs["fresh_open"], FailedWith(ENOENT));
 }
 
 // The same through unshare, plus gVisor MqTest.ChangeIpcNamespace: a descriptor opened before
@@ -336,50 +346,51 @@ TEST_P(IpcNamespace, PosixQueueNamesArePerNamespaceAcrossUnshare) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     w.Link("outer_ns", kSelfIpc);
     mq_attr attr{};
     attr.mq_maxmsg = 4;
     attr.mq_msgsize = 64;
     int q = MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, &attr);
-    w.Result("outer_create", q, errno);
-    NSPROBE_RECORD(w, "outer_again", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
+    w.Result("outer_create", q);
+    w.Result("outer_again", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
     long stay = ForkInChild();
     if (stay == 0) {
-      NSPROBE_RECORD(w, "stayer_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
+      w.Result("stayer_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
       ::_exit(0);
     }
     WaitInChild(stay);
     long leave = ForkInChild();
     if (leave == 0) {
-      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
-      if (NsInodeInChild(kSelfIpc) == our_ns) ::_exit(3);
-      NSPROBE_RECORD(w, "inner_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
-      NSPROBE_RECORD(w, "inherited_send", ::syscall(SYS_mq_timedsend, q, "kept", 4, 0, nullptr));
-      NSPROBE_RECORD(w, "inner_unlink", MqUnlinkInChild("nsprobe-mq-2"));
-      NSPROBE_RECORD(w, "inner_create", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
+      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
+      if (InodeInChild(kSelfIpc) == our_ns) ::_exit(3);
+      w.Result("inner_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
+      w.Result("inherited_send", ::syscall(SYS_mq_timedsend, q, "kept", 4, 0, nullptr));
+      w.Result("inner_unlink", MqUnlinkInChild("nsprobe-mq-2"));
+      w.Result("inner_create", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
       MqUnlinkInChild("nsprobe-mq-2");
       ::_exit(0);
     }
     WaitInChild(leave);
     char buf[64] = {};
     long n = ::syscall(SYS_mq_timedreceive, q, buf, sizeof buf, nullptr, nullptr);
-    w.Result("outer_receive", n, errno);
+    w.Result("outer_receive", n);
     if (n > 0) w.Text("outer_message", buf, static_cast<std::size_t>(n));
     MqUnlinkInChild("nsprobe-mq-2");
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  EXPECT_NE(obs.Text("outer_ns"), ReadNsLink(0, Kind::kIpc));
-  ASSERT_GE(obs.Value("outer_create"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("outer_again"), EEXIST) << obs.Dump();
-  EXPECT_GE(obs.Value("stayer_open"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("inner_open"), ENOENT) << obs.Dump();
-  EXPECT_EQ(obs.Value("inherited_send"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("inner_unlink"), ENOENT) << obs.Dump();
-  EXPECT_GE(obs.Value("inner_create"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("outer_message"), "kept") << "the inherited descriptor's message is lost";
+  EXPECT_THAT(obs["outer_ns"], HasText(Ne(ReadNsLink(0, Kind::kIpc))));
+  ASSERT_THAT(obs["outer_create"], Succeeded());
+  EXPECT_THAT(obs["outer_again"], FailedWith(EEXIST));
+  EXPECT_THAT(obs["stayer_open"], Succeeded());
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  EXPECT_THAT(obs["inner_open"], FailedWith(ENOENT));
+  EXPECT_THAT(obs["inherited_send"], HasValue(0));
+  EXPECT_THAT(obs["inner_unlink"], FailedWith(ENOENT));
+  EXPECT_THAT(obs["inner_create"], Succeeded());
+  EXPECT_THAT(obs["outer_message"], HasText("kept"))
+      << "the inherited descriptor's message is lost";
 }
 
 // LTP mqns_03: an mqueue file system mounted inside lists the namespace's queues only, and a
@@ -394,15 +405,15 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc, Kind::kMnt}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
-    NSPROBE_RECORD(w, "create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
+    w.Result("create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
     long other = ForkInChild();
     if (other == 0) {
       if (testing::Unshare(CLONE_NEWIPC) != 0) ::_exit(1);
       ::_exit(MqOpenInChild("nsprobe-mq-hidden", O_CREAT | O_RDWR) < 0 ? 2 : 0);
     }
     w.Value("other_status", WaitInChild(other));
-    NSPROBE_RECORD(w, "mount", ::mount("mqueue", dir.c_str(), "mqueue", 0, nullptr));
+    w.Result("mount", ::mount("mqueue", dir.c_str(), "mqueue", 0, nullptr));
     int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     char buf[4096];
     for (long n; (n = ::syscall(SYS_getdents64, d, buf, sizeof buf)) > 0;) {
@@ -414,9 +425,9 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
     }
     ::close(d);
     int f = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    w.Result("creat", f, errno);
+    w.Result("creat", f);
     if (f >= 0) ::close(f);
-    NSPROBE_RECORD(w, "file_is_queue", MqOpenInChild("nsprobe-mq-file", O_RDWR));
+    w.Result("file_is_queue", MqOpenInChild("nsprobe-mq-file", O_RDWR));
     MqUnlinkInChild("nsprobe-mq-file");
     MqUnlinkInChild("nsprobe-mq-mounted");
     return 0;
@@ -424,12 +435,12 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
   const ::testing::AssertionResult finished = testing::Finished(child, obs);
   ::rmdir(dir.c_str());
   ASSERT_TRUE(finished);
-  ASSERT_GE(obs.Value("create"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Value("other_status"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Value("mount"), 0) << obs.Dump();
-  EXPECT_THAT(obs.Texts("entry"), ElementsAre("nsprobe-mq-mounted")) << obs.Dump();
-  EXPECT_GE(obs.Value("creat"), 0) << obs.Dump();
-  EXPECT_GE(obs.Value("file_is_queue"), 0) << obs.Dump();
+  ASSERT_THAT(obs["create"], Succeeded());
+  ASSERT_THAT(obs["other_status"], HasValue(0));
+  ASSERT_THAT(obs["mount"], HasValue(0));
+  EXPECT_THAT(obs.Texts("entry"), ElementsAre("nsprobe-mq-mounted"));
+  EXPECT_THAT(obs["creat"], Succeeded());
+  EXPECT_THAT(obs["file_is_queue"], Succeeded());
   const Lookup ours = LookUp([] { return ::mq_open("/nsprobe-mq-mounted", O_RDONLY); });
   if (ours.ret >= 0) ::mq_close(ours.ret);
   EXPECT_EQ(ours.err, ENOENT) << "the queue is visible from the parent";
@@ -462,12 +473,12 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
   auto w = obs.Writer();
   Handshake hs;
   Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     for (const Knob& k : knobs) {
       w.File(k.initial_key.c_str(), k.path.c_str());
       int fd = ::open(k.path.c_str(), O_WRONLY | O_CLOEXEC);
-      NSPROBE_RECORD(w, k.write_key.c_str(),
-                     fd < 0 ? -1 : ::write(fd, k.new_value.data(), k.new_value.size()));
+      w.Result(k.write_key.c_str(),
+               fd < 0 ? -1 : ::write(fd, k.new_value.data(), k.new_value.size()));
       if (fd >= 0) ::close(fd);
       w.File(k.after_key.c_str(), k.path.c_str());
     }
@@ -487,13 +498,13 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
   for (const Knob& k : knobs) ours_during.push_back(ReadFile(k.path));
   hs.Go();
   ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_EQ(obs.Value("nested_status"), 0) << obs.Dump();
+  ASSERT_THAT(obs["nested_status"], HasValue(0));
   for (std::size_t j = 0; j < knobs.size(); ++j) {
     const Knob& k = knobs[j];
-    EXPECT_GT(obs.Value(k.write_key), 0) << k.path << ": " << obs.Dump();
-    EXPECT_EQ(obs.Text(k.after_key), k.new_value + "\n") << k.path;
+    EXPECT_THAT(obs[k.write_key], HasValue(Gt(0))) << k.path;
+    EXPECT_THAT(obs[k.after_key], HasText(k.new_value + "\n")) << k.path;
     EXPECT_EQ(ours_during[j], k.host_value) << k.path << " changed outside";
-    EXPECT_EQ(obs.Text(k.nested_key), obs.Text(k.initial_key))
+    EXPECT_THAT(obs[k.nested_key], HasText(obs.Text(k.initial_key)))
         << k.path << ": a nested namespace did not start from the defaults";
   }
 }
@@ -540,7 +551,7 @@ TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (NsInodeInChild(kSelfIpc) == our_ns) return 3;
+    if (InodeInChild(kSelfIpc) == our_ns) return 3;
     mq_attr attr{};
     attr.mq_maxmsg = 1;
     attr.mq_msgsize = 5000;
@@ -548,23 +559,22 @@ TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
     if (::pipe2(member_gone, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) return 4;
     long creator = ForkInChild();
     if (creator == 0) {
-      NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWIPC));
+      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
       long member = ForkInChild();
       if (member == 0) {
         // The member that keeps the namespace alive after the creator is gone.
         ::close(release[1]);
         char c;
         if (::read(release[0], &c, 1) != 1) ::_exit(1);
-        NSPROBE_RECORD(w, "held_queue", MqOpenInChild("nsprobe-mq-3", O_RDONLY));
+        w.Result("held_queue", MqOpenInChild("nsprobe-mq-3", O_RDONLY));
         SysvGetInChild(w, kKey, 0, {"held_msg", "held_shm", "held_sem"});
         ::_exit(0);
       }
       ::close(member_gone[1]);
       w.Value("creator_user", BecomeQueueUserInChild(uid, kLimit));
       SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"msg", "shm", "sem"});
-      NSPROBE_RECORD(w, "queue", MqOpenInChild("nsprobe-mq-3", O_CREAT | O_EXCL | O_RDWR, &attr));
-      NSPROBE_RECORD(w, "second_queue",
-                     MqOpenInChild("nsprobe-mq-4", O_CREAT | O_EXCL | O_RDWR, &attr));
+      w.Result("queue", MqOpenInChild("nsprobe-mq-3", O_CREAT | O_EXCL | O_RDWR, &attr));
+      w.Result("second_queue", MqOpenInChild("nsprobe-mq-4", O_CREAT | O_EXCL | O_RDWR, &attr));
       ::_exit(0);  // nothing removed
     }
     ::close(member_gone[1]);
@@ -587,28 +597,27 @@ TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
     if (::write(release[1], &c, 1) != 1) return 5;
     while (::read(member_gone[0], &c, 1) > 0) {
     }
-    const std::int64_t t0 = testing::NowNsInChild();
+    const std::int64_t t0 = testing::MonotonicNsInChild();
     int attempts = 0, last = -1;
-    while (testing::NowNsInChild() - t0 < 10'000'000'000 && (last = try_queue()) != 0) {
+    while (testing::MonotonicNsInChild() - t0 < 10'000'000'000 && (last = try_queue()) != 0) {
       ++attempts;
-      testing::SleepInChild(1);
+      testing::SleepMsInChild(1);
     }
     w.Value("after_death", last);
     w.Value("attempts", attempts);
-    w.Value("free_ns", testing::NowNsInChild() - t0);
+    w.Value("free_ns", testing::MonotonicNsInChild() - t0);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs, std::chrono::seconds(30)));
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Value("creator_user"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Value("creator_status"), 0) << obs.Dump();
-  ASSERT_GE(obs.Value("queue"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Err("second_queue"), EMFILE) << "the limit does not bind: " << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["creator_user"], HasValue(0));
+  ASSERT_THAT(obs["creator_status"], HasValue(0));
+  ASSERT_THAT(obs["queue"], Succeeded());
+  ASSERT_THAT(obs["second_queue"], FailedWith(EMFILE)) << "the limit does not bind";
   for (const char* key : {"msg", "shm", "sem", "held_queue", "held_msg", "held_shm", "held_sem"})
-    EXPECT_GE(obs.Value(key), 0) << key << " (after its creator exited): " << obs.Dump();
-  EXPECT_EQ(obs.Value("while_alive"), EMFILE) << "the live namespace's queue was not charged";
-  EXPECT_EQ(obs.Value("after_death"), 0)
-      << "the dead namespace's queue was never freed; " << obs.Dump();
+    EXPECT_THAT(obs[key], Succeeded()) << key << " (after its creator exited)";
+  EXPECT_THAT(obs["while_alive"], HasValue(EMFILE)) << "the live namespace's queue was not charged";
+  EXPECT_THAT(obs["after_death"], HasValue(0)) << "the dead namespace's queue was never freed";
   RecordProperty("free_after_death_us", std::to_string(obs.Value("free_ns") / 1000));
   RecordProperty("attempts", std::to_string(obs.Value("attempts")));
 }

@@ -22,18 +22,29 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
-#include "suites/support/cross_util.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
 namespace {
 
+using testing::FailedWith;
+using ::testing::Gt;
+using testing::HasText;
+using testing::HasValue;
 using testing::Holder;
+using ::testing::Lt;
 using ::testing::MatchesRegex;
+using ::testing::Ne;
 using testing::Observations;
 using testing::SpecFor;
+using testing::Succeeded;
 
 // A SysV key no host process uses: the holders create it only inside their IPC namespaces.
 constexpr key_t kJoinKey = 0x6e737001;
@@ -83,18 +94,18 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
   if (mode == Mode::kPrivileged) all.Remove(Kind::kUser);  // root, no user namespace
   if (std::string why = UnavailableReason(all, mode); !why.empty()) GTEST_SKIP() << why;
   testing::TempDir dir;
-  const std::string marker = dir.path + "/marker";
-  const ino_t host_mnt = testing::InodeOf("/proc/self/ns/mnt");
-  const ino_t host_ipc = testing::InodeOf("/proc/self/ns/ipc");
-  const ino_t host_net = testing::InodeOf("/proc/self/ns/net");
+  const std::string marker = dir.Path() + "/marker";
+  const ino_t host_mnt = testing::InodeInChild("/proc/self/ns/mnt");
+  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
+  const ino_t host_net = testing::InodeInChild("/proc/self/ns/net");
 
   Spec holder_spec = SpecFor(mode, all);
   holder_spec.hostname = "nsprobe-joined";
   Holder holder(holder_spec, [&] {
     // Refuse to mount or create IPC objects on the host if a namespace is missing.
-    if (testing::InodeOf("/proc/self/ns/mnt") == host_mnt) return 80;
-    if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc) return 81;
-    if (testing::InodeOf("/proc/self/ns/net") == host_net) return 86;
+    if (testing::InodeInChild("/proc/self/ns/mnt") == host_mnt) return 80;
+    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc) return 81;
+    if (testing::InodeInChild("/proc/self/ns/net") == host_net) return 86;
     if (::msgget(kJoinKey, IPC_CREAT | 0600) < 0) return 82;
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq ifr{};
@@ -102,7 +113,7 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
     ifr.ifr_mtu = kHolderMtu;
     if (s < 0 || ::ioctl(s, SIOCSIFMTU, &ifr) != 0) return 83;
     ::close(s);
-    if (::mount("nsprobe", dir.path.c_str(), "tmpfs", 0, "size=64k") != 0) return 84;
+    if (::mount("nsprobe", dir.Path().c_str(), "tmpfs", 0, "size=64k") != 0) return 84;
     int fd = ::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0) return 85;
     ::close(fd);
@@ -120,10 +131,10 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
     utsname u{};
     ::uname(&u);
     w.Text("nodename", u.nodename);
-    NSPROBE_RESULT(w, "msgget", ::msgget(kJoinKey, 0));
+    w.Result("msgget", ::msgget(kJoinKey, 0));
     w.Value("lo_mtu", LoopbackMtu());
     struct stat st {};
-    NSPROBE_RESULT(w, "marker", ::stat(marker.c_str(), &st));
+    w.Result("marker", ::stat(marker.c_str(), &st));
     w.Value("pid", ::syscall(SYS_getpid));
     w.Value("ppid", ::syscall(SYS_getppid));
     for (const std::string& l : links) w.Link(l.c_str(), l.c_str());
@@ -131,19 +142,19 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
   });
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
 
-  EXPECT_EQ(obs.Text("nodename"), "nsprobe-joined") << obs.Dump();
-  EXPECT_GE(obs.Value("msgget"), 0) << "the holder's message queue is invisible: " << obs.Dump();
-  EXPECT_EQ(obs.Value("lo_mtu"), kHolderMtu) << obs.Dump();
-  EXPECT_EQ(obs.Err("marker"), 0) << "the holder's tmpfs is not mounted here: " << obs.Dump();
+  EXPECT_THAT(obs["nodename"], HasText("nsprobe-joined"));
+  EXPECT_THAT(obs["msgget"], Succeeded()) << "the holder's message queue is invisible";
+  EXPECT_THAT(obs["lo_mtu"], HasValue(kHolderMtu));
+  EXPECT_THAT(obs["marker"], Succeeded()) << "the holder's tmpfs is not mounted here";
   // The joiner was forked after setns(pid): a member, whose parent is outside (ppid 0).
-  EXPECT_EQ(obs.Value("ppid"), 0) << obs.Dump();
-  EXPECT_LT(obs.Value("pid"), holder.Pid()) << "not a pid of the holder's namespace";
+  EXPECT_THAT(obs["ppid"], HasValue(0));
+  EXPECT_THAT(obs["pid"], HasValue(Lt(holder.Pid()))) << "not a pid of the holder's namespace";
   kinds.ForEach([&](Kind k) {
     std::string path = NsPath(0, k);
-    EXPECT_EQ(obs.Text(path), ReadNsLink(holder.Pid(), k)) << path;
-    EXPECT_NE(obs.Text(path), ReadNsLink(0, k)) << path << " is still ours";
+    EXPECT_THAT(obs[path], HasText(ReadNsLink(holder.Pid(), k))) << path;
+    EXPECT_THAT(obs[path], HasText(Ne(ReadNsLink(0, k)))) << path << " is still ours";
   });
 
   // Contrast: none of it is visible from here.
@@ -201,7 +212,7 @@ class SetnsByPidfd : public testing::NoLeaksTest, public ::testing::WithParamInt
     Child c = testing::Launch(Spec{}, [&] {
       char key[] = "rc0";
       for (int flags : tries) {
-        NSPROBE_RESULT(w, key, ::setns(pidfd, flags));
+        w.Result(key, ::setns(pidfd, flags));
         ++key[2];
       }
       utsname u{};
@@ -225,32 +236,32 @@ TEST_P(SetnsByPidfd, FlagsZeroOrUnknownGiveEinvalAndChangeNothing) {
   // pidfd_setns_test.c also tries CLONE_VM alone and with a namespace flag.
   Observations obs = TrySetns({0, CLONE_VM, flags_ | CLONE_VM, -1});
   for (const char* key : {"rc0", "rc1", "rc2", "rc3"}) {
-    EXPECT_EQ(obs.Value(key), -1) << key << ": " << obs.Dump();
-    EXPECT_EQ(obs.Err(key), EINVAL) << key << ": " << obs.Dump();
+    EXPECT_EQ(obs.Value(key), -1) << key;
+    EXPECT_THAT(obs[key], FailedWith(EINVAL)) << key;
   }
-  EXPECT_EQ(obs.Text("uts"), ReadNsLink(0, Kind::kUts)) << "a refused setns moved the caller";
-  EXPECT_NE(obs.Text("nodename"), "nsprobe-pidfd");
+  EXPECT_THAT(obs["uts"], HasText(ReadNsLink(0, Kind::kUts))) << "a refused setns moved the caller";
+  EXPECT_THAT(obs["nodename"], HasText(Ne("nsprobe-pidfd")));
   // Contrast: the same pidfd with the right flags enters.
   Observations ok = TrySetns({flags_});
-  EXPECT_EQ(ok.Value("rc0"), 0) << ok.Dump();
-  EXPECT_EQ(ok.Text("nodename"), "nsprobe-pidfd") << ok.Dump();
+  EXPECT_THAT(ok["rc0"], HasValue(0));
+  EXPECT_THAT(ok["nodename"], HasText("nsprobe-pidfd"));
 }
 
 TEST_P(SetnsByPidfd, ExitedOrZombieTargetGivesEsrchAndChangesNothing) {
   Observations alive = TrySetns({flags_});
-  ASSERT_EQ(alive.Value("rc0"), 0) << "contrast: a living target can be entered: " << alive.Dump();
+  ASSERT_THAT(alive["rc0"], HasValue(0)) << "contrast: a living target can be entered";
   holder_->LetEnd();
   // The pidfd turns readable when the process exits; it stays a zombie until we reap it.
   pollfd p{holder_->child().PidFd(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 10'000), 1) << "the holder did not exit";
   Observations zombie = TrySetns({flags_});
-  EXPECT_EQ(zombie.Value("rc0"), -1) << zombie.Dump();
-  EXPECT_EQ(zombie.Err("rc0"), ESRCH) << zombie.Dump();
-  EXPECT_EQ(zombie.Text("uts"), ReadNsLink(0, Kind::kUts)) << "partially entered a zombie";
+  EXPECT_EQ(zombie.Value("rc0"), -1);
+  EXPECT_THAT(zombie["rc0"], FailedWith(ESRCH));
+  EXPECT_THAT(zombie["uts"], HasText(ReadNsLink(0, Kind::kUts))) << "partially entered a zombie";
   holder_->child().Wait();
   Observations reaped = TrySetns({flags_});
-  EXPECT_EQ(reaped.Err("rc0"), ESRCH) << reaped.Dump();
-  EXPECT_EQ(reaped.Text("uts"), ReadNsLink(0, Kind::kUts));
+  EXPECT_THAT(reaped["rc0"], FailedWith(ESRCH));
+  EXPECT_THAT(reaped["uts"], HasText(ReadNsLink(0, Kind::kUts)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SetnsByPidfd, testing::kBothModes, testing::ModeParamName);
@@ -284,16 +295,16 @@ TEST_F(SetnsUser, EnteringYourOwnUserNamespaceGivesEinval) {
   auto w = obs.Writer();
   const int fd = user_fd_.Get();
   Child c = testing::Launch(Spec{}, [&] {
-    NSPROBE_RESULT(w, "first", ::setns(fd, CLONE_NEWUSER));
+    w.Result("first", ::setns(fd, CLONE_NEWUSER));
     w.Link("user", "/proc/self/ns/user");
-    NSPROBE_RESULT(w, "again", ::setns(fd, CLONE_NEWUSER));
+    w.Result("again", ::setns(fd, CLONE_NEWUSER));
     return 0;
   });
   ASSERT_TRUE(c.Wait(std::chrono::seconds(10)).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("first"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("user"), ReadNsLink(holder_->Pid(), Kind::kUser)) << obs.Dump();
-  EXPECT_EQ(obs.Err("again"), EINVAL) << "entering the user namespace we are in: " << obs.Dump();
+  EXPECT_THAT(obs["first"], HasValue(0));
+  EXPECT_THAT(obs["user"], HasText(ReadNsLink(holder_->Pid(), Kind::kUser)));
+  EXPECT_THAT(obs["again"], FailedWith(EINVAL)) << "entering the user namespace we are in";
 }
 
 TEST_F(SetnsUser, MultithreadedCallerGetsEinval) {
@@ -304,7 +315,7 @@ TEST_F(SetnsUser, MultithreadedCallerGetsEinval) {
     // Contrast first: a single-threaded copy of this process enters.
     long pid = testing::ForkInChild();
     if (pid == 0) ::_exit(::setns(fd, CLONE_NEWUSER) == 0 ? 0 : errno);
-    w.Value("single_status", testing::ReapInChild(pid));
+    w.Value("single_status", testing::WaitInChild(pid));
     // A second thread, not sharing fs (which would be EINVAL for its own reason).
     alignas(16) static char stack[64 * 1024];
     long tid = ::clone(
@@ -312,18 +323,18 @@ TEST_F(SetnsUser, MultithreadedCallerGetsEinval) {
           for (;;) ::pause();
         },
         stack + sizeof stack, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, nullptr);
-    NSPROBE_RESULT(w, "thread", tid);
-    NSPROBE_RESULT(w, "setns", ::setns(fd, CLONE_NEWUSER));
+    w.Result("thread", tid);
+    w.Result("setns", ::setns(fd, CLONE_NEWUSER));
     w.Link("user", "/proc/self/ns/user");
     ::_exit(0);  // exit_group: the thread never returns
     return 0;
   });
   ASSERT_TRUE(c.Wait(std::chrono::seconds(10)).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("single_status"), 0) << "single-threaded setns failed: " << obs.Dump();
-  ASSERT_GT(obs.Value("thread"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("setns"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Text("user"), ReadNsLink(0, Kind::kUser)) << "moved despite the refusal";
+  EXPECT_THAT(obs["single_status"], HasValue(0)) << "single-threaded setns failed";
+  ASSERT_THAT(obs["thread"], HasValue(Gt(0)));
+  EXPECT_THAT(obs["setns"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["user"], HasText(ReadNsLink(0, Kind::kUser))) << "moved despite the refusal";
 }
 
 TEST_F(SetnsUser, SiblingUserNamespaceWithoutCapabilitiesGivesEperm) {
@@ -334,28 +345,29 @@ TEST_F(SetnsUser, SiblingUserNamespaceWithoutCapabilitiesGivesEperm) {
   // capabilities cover neither the holder's user namespace nor what that owns.
   Child sibling = testing::Launch(SpecFor(Mode::kUnprivileged, {}), [&] {
     w.Link("user", "/proc/self/ns/user");
-    NSPROBE_RESULT(w, "user_setns", ::setns(user_fd, CLONE_NEWUSER));
-    NSPROBE_RESULT(w, "uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
+    w.Result("user_setns", ::setns(user_fd, CLONE_NEWUSER));
+    w.Result("uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
     return 0;
   });
   ASSERT_TRUE(sibling.Wait(std::chrono::seconds(10)).Success());
   obs.Collect();
-  EXPECT_NE(obs.Text("user"), ReadNsLink(0, Kind::kUser)) << "the caller has no user namespace";
-  EXPECT_NE(obs.Text("user"), ReadNsLink(holder_->Pid(), Kind::kUser));
-  EXPECT_EQ(obs.Err("user_setns"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("uts_setns"), EPERM) << obs.Dump();
+  EXPECT_THAT(obs["user"], HasText(Ne(ReadNsLink(0, Kind::kUser))))
+      << "the caller has no user namespace";
+  EXPECT_THAT(obs["user"], HasText(Ne(ReadNsLink(holder_->Pid(), Kind::kUser))));
+  EXPECT_THAT(obs["user_setns"], FailedWith(EPERM));
+  EXPECT_THAT(obs["uts_setns"], FailedWith(EPERM));
   // Contrast: from the parent user namespace (owner or root there) both enter.
   Observations parent;
   auto pw = parent.Writer();
   Child c = testing::Launch(Spec{}, [&] {
-    NSPROBE_RESULT(pw, "user_setns", ::setns(user_fd, CLONE_NEWUSER));
-    NSPROBE_RESULT(pw, "uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
+    pw.Result("user_setns", ::setns(user_fd, CLONE_NEWUSER));
+    pw.Result("uts_setns", ::setns(uts_fd, CLONE_NEWUTS));
     return 0;
   });
   ASSERT_TRUE(c.Wait(std::chrono::seconds(10)).Success());
   parent.Collect();
-  EXPECT_EQ(parent.Value("user_setns"), 0) << parent.Dump();
-  EXPECT_EQ(parent.Value("uts_setns"), 0) << parent.Dump();
+  EXPECT_THAT(parent["user_setns"], HasValue(0));
+  EXPECT_THAT(parent["uts_setns"], HasValue(0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,29 +384,29 @@ TEST_P(SetnsPid, AncestorPidNamespaceGivesEinval) {
   auto w = obs.Writer();
   Child c = testing::Launch(SpecFor(mode, KindSet{Kind::kPid}), [&] {
     w.Link("p1", "/proc/self/ns/pid");
-    NSPROBE_RESULT(w, "host", ::setns(host_fd, CLONE_NEWPID));
+    w.Result("host", ::setns(host_fd, CLONE_NEWPID));
     int p1 = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     // One level further down: the launched namespace becomes an ancestor the grandchild owns
     // capabilities over in both modes, so only the ancestry rule can refuse it.
-    NSPROBE_RESULT(w, "unshare", testing::Unshare(CLONE_NEWPID));
+    w.Result("unshare", testing::Unshare(CLONE_NEWPID));
     long pid = testing::ForkInChild();
     if (pid == 0) {
       w.Link("p2", "/proc/self/ns/pid");
-      NSPROBE_RESULT(w, "ancestor", ::setns(p1, CLONE_NEWPID));
+      w.Result("ancestor", ::setns(p1, CLONE_NEWPID));
       int own = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-      NSPROBE_RESULT(w, "own", ::setns(own, CLONE_NEWPID));
+      w.Result("own", ::setns(own, CLONE_NEWPID));
       ::_exit(0);
     }
-    w.Value("status", testing::ReapInChild(pid));
+    w.Value("status", testing::WaitInChild(pid));
     return 0;
   });
   ASSERT_TRUE(c.Wait(std::chrono::seconds(10)).Success());
   obs.Collect();
-  EXPECT_NE(obs.Text("p1"), ReadNsLink(0, Kind::kPid)) << "not in a new pid namespace";
-  ASSERT_EQ(obs.Value("unshare"), 0) << obs.Dump();
-  EXPECT_NE(obs.Text("p2"), obs.Text("p1")) << obs.Dump();
-  EXPECT_EQ(obs.Err("ancestor"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Value("own"), 0) << obs.Dump();
+  EXPECT_THAT(obs["p1"], HasText(Ne(ReadNsLink(0, Kind::kPid)))) << "not in a new pid namespace";
+  ASSERT_THAT(obs["unshare"], HasValue(0));
+  EXPECT_THAT(obs["p2"], HasText(Ne(obs.Text("p1"))));
+  EXPECT_THAT(obs["ancestor"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["own"], HasValue(0));
   // Our pid namespace is an ancestor too. With CAP_SYS_ADMIN over it (privileged, and we are
   // in the user namespace owning it) only ancestry refuses it; otherwise the capability check
   // comes first (pidns_install) and says EPERM.
@@ -403,7 +415,7 @@ TEST_P(SetnsPid, AncestorPidNamespaceGivesEinval) {
   ASSERT_TRUE(owner.Ok() || owner.err == EPERM) << ::strerrorname_np(owner.err);
   const bool capable = mode == Mode::kPrivileged && owner.Ok() &&
                        IdentityOfFd(owner.fd.Get(), Kind::kUser) == *IdentityOf(0, Kind::kUser);
-  EXPECT_EQ(obs.Err("host"), capable ? EINVAL : EPERM) << obs.Dump();
+  EXPECT_THAT(obs["host"], FailedWith(capable ? EINVAL : EPERM));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SetnsPid, testing::kBothModes, testing::ModeParamName);
@@ -442,10 +454,10 @@ TEST_P(ToolAgreesWithNsenter, SameOutputAsNsenterAndNotTheHosts) {
   Spec spec = SpecFor(mode, kinds);
   if (tc.kind == Kind::kUts) spec.hostname = "nsprobe-tool";
   if (tc.kind == Kind::kPid) spec.mount_proc = true;
-  const ino_t host_ipc = testing::InodeOf("/proc/self/ns/ipc");
+  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
   Holder holder(spec, [&] {
     if (tc.kind != Kind::kIpc) return 0;
-    if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc) return 81;
+    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc) return 81;
     return ::msgget(kJoinKey, IPC_CREAT | 0600) < 0 ? 82 : 0;
   });
   ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();

@@ -26,17 +26,26 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
-#include "suites/support/cross_util.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
 namespace {
 
+using testing::FailedWith;
+using ::testing::Gt;
+using testing::HasText;
+using testing::HasValue;
 using testing::Holder;
 using testing::Observations;
 using testing::SpecFor;
+using testing::Succeeded;
 using namespace std::chrono_literals;
 
 // open_by_handle_at(2) resolves nsfs handles against this pseudo-descriptor (Linux 6.18,
@@ -114,16 +123,16 @@ Observations EnterThrough(int user_fd, int ns_fd, Kind kind) {
   const std::string path = NsPath(0, kind, kind == Kind::kPid ? "pid_for_children" : nullptr);
   const int nstype = static_cast<int>(CloneFlag(kind));
   Child c = testing::Launch(Spec{}, [&] {
-    if (user_fd >= 0) NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
-    NSPROBE_RESULT(w, "setns", ::setns(ns_fd, nstype));
+    if (user_fd >= 0) w.Result("enter_user", ::setns(user_fd, CLONE_NEWUSER));
+    w.Result("setns", ::setns(ns_fd, nstype));
     w.Link("link", path.c_str());
     utsname u{};
     ::uname(&u);
     w.Text("nodename", u.nodename);
     long pid = testing::ForkInChild();
     if (pid == 0) ::_exit(0);
-    NSPROBE_RESULT(w, "fork", pid);
-    if (pid > 0) testing::ReapInChild(pid);
+    w.Result("fork", pid);
+    if (pid > 0) testing::WaitInChild(pid);
     return 0;
   });
   EXPECT_TRUE(c.Wait(10s).Success());
@@ -163,17 +172,17 @@ TEST_P(HeldByDescriptor, OutlivesItsLastProcessAndGoesWithTheDescriptor) {
 
   UniqueFd owner = OwnerToEnter(fd.Get());
   Observations obs = EnterThrough(owner.Get(), fd.Get(), kind);
-  ASSERT_EQ(obs.Value("setns"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("link"), link) << obs.Dump();
+  ASSERT_THAT(obs["setns"], HasValue(0));
+  EXPECT_THAT(obs["link"], HasText(link));
   if (kind == Kind::kUts) {
-    EXPECT_EQ(obs.Text("nodename"), "nsprobe-kept") << obs.Dump();
+    EXPECT_THAT(obs["nodename"], HasText("nsprobe-kept"));
   }
   // A pid namespace whose init has exited is kept but takes no new members
   // (pid_namespaces(7)): setns works, the fork that would enter it is ENOMEM.
   if (kind == Kind::kPid) {
-    EXPECT_EQ(obs.Err("fork"), ENOMEM) << obs.Dump();
+    EXPECT_THAT(obs["fork"], FailedWith(ENOMEM));
   } else {
-    EXPECT_GT(obs.Value("fork"), 0) << obs.Dump();
+    EXPECT_THAT(obs["fork"], HasValue(Gt(0)));
   }
 
   owner.Reset();
@@ -198,13 +207,13 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode);
   testing::TempDir dir;
-  const std::string file = dir.path + "/netns";
+  const std::string file = dir.Path() + "/netns";
   std::ofstream(file).put('\n');
-  const ino_t host_mnt = testing::InodeOf("/proc/self/ns/mnt");
+  const ino_t host_mnt = testing::InodeInChild("/proc/self/ns/mnt");
   // The holder bind-mounts its own net entry inside its own mount namespace, which we keep by
   // descriptor: when it exits, only that mount refers to its network namespace.
   Holder holder(SpecFor(mode, KindSet{Kind::kNet, Kind::kMnt}), [&] {
-    if (testing::InodeOf("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
+    if (testing::InodeInChild("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
     return ::mount("/proc/self/ns/net", file.c_str(), nullptr, MS_BIND, nullptr) == 0 ? 0 : 81;
   });
   ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
@@ -216,7 +225,8 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   const ino_t net_ino = IdentityOfFd(net.Get(), Kind::kNet).ino;
   net.Reset();
   ASSERT_TRUE(holder.Release().Success());
-  EXPECT_NE(testing::InodeOf(file.c_str()), net_ino) << "the bind mount is visible on the host";
+  EXPECT_NE(testing::InodeInChild(file.c_str()), net_ino)
+      << "the bind mount is visible on the host";
 
   // Usable: enter the kept mount namespace, open the bind-mounted file, enter through it.
   UniqueFd owner = OwnerToEnter(mnt.Get());
@@ -224,18 +234,18 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   auto w = obs.Writer();
   const int user_fd = owner.Get(), mnt_fd = mnt.Get();
   Child c = testing::Launch(Spec{}, [&] {
-    if (user_fd >= 0) NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
-    NSPROBE_RESULT(w, "enter_mnt", ::setns(mnt_fd, CLONE_NEWNS));
+    if (user_fd >= 0) w.Result("enter_user", ::setns(user_fd, CLONE_NEWUSER));
+    w.Result("enter_mnt", ::setns(mnt_fd, CLONE_NEWNS));
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    NSPROBE_RESULT(w, "open", fd);
-    NSPROBE_RESULT(w, "enter_net", ::setns(fd, CLONE_NEWNET));
+    w.Result("open", fd);
+    w.Result("enter_net", ::setns(fd, CLONE_NEWNET));
     w.Link("net", "/proc/self/ns/net");
     return 0;
   });
   ASSERT_TRUE(c.Wait(10s).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("enter_net"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("net"), net_link) << obs.Dump();
+  EXPECT_THAT(obs["enter_net"], HasValue(0));
+  EXPECT_THAT(obs["net"], HasText(net_link));
   if (handle.err == 0) {
     EXPECT_TRUE(handle.Alive()) << "released while bind-mounted";
   }
@@ -263,17 +273,16 @@ Observations LookThroughMount(int user_fd, int mnt_fd, const std::string& existi
   auto w = obs.Writer();
   Child c = testing::Launch(Spec{}, [&] {
     if (user_fd >= 0) {
-      NSPROBE_RESULT(w, "enter_user", ::setns(user_fd, CLONE_NEWUSER));
+      w.Result("enter_user", ::setns(user_fd, CLONE_NEWUSER));
       // Root there, as nsenter does: our own uid may not be mapped, and files are created
       // with the creator's ids.
-      NSPROBE_RESULT(w, "root",
-                     ::syscall(SYS_setresgid, 0, 0, 0) | ::syscall(SYS_setresuid, 0, 0, 0));
+      w.Result("root", ::syscall(SYS_setresgid, 0, 0, 0) | ::syscall(SYS_setresuid, 0, 0, 0));
     }
-    NSPROBE_RESULT(w, "enter_mnt", ::setns(mnt_fd, CLONE_NEWNS));
+    w.Result("enter_mnt", ::setns(mnt_fd, CLONE_NEWNS));
     struct stat st {};
-    NSPROBE_RESULT(w, "existing", ::stat(existing.c_str(), &st));
+    w.Result("existing", ::stat(existing.c_str(), &st));
     long fd = ::open(fresh.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-    NSPROBE_RESULT(w, "fresh", fd);
+    w.Result("fresh", fd);
     return 0;
   });
   EXPECT_TRUE(c.Wait(10s).Success());
@@ -286,16 +295,16 @@ TEST_P(Lifetime, MqueueMountOutlivesItsIpcNamespaceWithoutPinningIt) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kIpc, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode);
   testing::TempDir dir;
-  const ino_t host_mnt = testing::InodeOf("/proc/self/ns/mnt");
-  const ino_t host_ipc = testing::InodeOf("/proc/self/ns/ipc");
+  const ino_t host_mnt = testing::InodeInChild("/proc/self/ns/mnt");
+  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
   Holder holder(SpecFor(mode, KindSet{Kind::kIpc, Kind::kMnt}), [&] {
-    if (testing::InodeOf("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
-    if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc) return 81;
+    if (testing::InodeInChild("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
+    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc) return 81;
     // The queue's name for the raw system call has no leading '/'.
     long q = ::syscall(SYS_mq_open, "nsprobe-made", O_CREAT | O_RDWR | O_CLOEXEC, 0600, nullptr);
     if (q < 0) return 82;
     ::close(static_cast<int>(q));
-    return ::mount("mqueue", dir.path.c_str(), "mqueue", 0, nullptr) == 0 ? 0 : 83;
+    return ::mount("mqueue", dir.Path().c_str(), "mqueue", 0, nullptr) == 0 ? 0 : 83;
   });
   ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
   ASSERT_FALSE(testing::SharesNamespace(holder.Pid(), Kind::kIpc));
@@ -307,12 +316,12 @@ TEST_P(Lifetime, MqueueMountOutlivesItsIpcNamespaceWithoutPinningIt) {
     ipc.emplace(fd.Get());
   }
   UniqueFd owner = OwnerToEnter(mnt.Get());
-  const std::string made = dir.path + "/nsprobe-made";
+  const std::string made = dir.Path() + "/nsprobe-made";
 
   // While the namespace lives, the mount creates queues in it.
-  Observations alive = LookThroughMount(owner.Get(), mnt.Get(), made, dir.path + "/alive");
-  EXPECT_EQ(alive.Value("existing"), 0) << alive.Dump();
-  EXPECT_GE(alive.Value("fresh"), 0) << alive.Dump();
+  Observations alive = LookThroughMount(owner.Get(), mnt.Get(), made, dir.Path() + "/alive");
+  EXPECT_THAT(alive["existing"], HasValue(0));
+  EXPECT_THAT(alive["fresh"], Succeeded());
 
   ASSERT_TRUE(holder.Release().Success());
   SKIP_UNLESS_HANDLE(*ipc);
@@ -321,9 +330,9 @@ TEST_P(Lifetime, MqueueMountOutlivesItsIpcNamespaceWithoutPinningIt) {
                     << " s after its last process although only an mqueue mount refers to it";
   ReportDuration("ipc_release_under_mqueue_mount", *took);
 
-  Observations after = LookThroughMount(owner.Get(), mnt.Get(), made, dir.path + "/after");
-  EXPECT_EQ(after.Value("existing"), 0) << "the mount lost its queues: " << after.Dump();
-  EXPECT_EQ(after.Err("fresh"), EACCES) << "no namespace is behind the mount: " << after.Dump();
+  Observations after = LookThroughMount(owner.Get(), mnt.Get(), made, dir.Path() + "/after");
+  EXPECT_THAT(after["existing"], HasValue(0)) << "the mount lost its queues";
+  EXPECT_THAT(after["fresh"], FailedWith(EACCES)) << "no namespace is behind the mount";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,12 +386,12 @@ Observations WatchPeer(pid_t target, KindSet kinds, std::int64_t deadline_ns) {
     for (long tries = 1;; ++tries) {
       bool present = ::ioctl(s, SIOCGIFINDEX, &ifr) == 0;
       if (tries == 1) w.Value("present", present);
-      if (!present || testing::MonotonicNs() > deadline_ns) {
-        w.Value("gone_at", present ? -1 : testing::MonotonicNs());
+      if (!present || testing::MonotonicNsInChild() > deadline_ns) {
+        w.Value("gone_at", present ? -1 : testing::MonotonicNsInChild());
         w.Value("tries", tries);
         break;
       }
-      testing::SleepUs(100);
+      testing::SleepUsInChild(100);
     }
     return 0;
   });
@@ -403,10 +412,10 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
   // so that one `ip` there holds CAP_NET_ADMIN over both.
   Spec b_spec;
   b_spec.join = JoinTarget{a.Pid(), KindSet{Kind::kUser}};
-  const ino_t a_net = testing::InodeOf(NsPath(a.Pid(), Kind::kNet).c_str());
+  const ino_t a_net = testing::InodeInChild(NsPath(a.Pid(), Kind::kNet).c_str());
   Holder b(b_spec, [&] {
     if (testing::Unshare(CLONE_NEWNET) != 0) return 80;
-    return testing::InodeOf("/proc/self/ns/net") == a_net ? 81 : 0;
+    return testing::InodeInChild("/proc/self/ns/net") == a_net ? 81 : 0;
   });
   ASSERT_TRUE(b.Ready()) << b.child().Wait().Describe();
   ASSERT_FALSE(testing::SharesNamespace(b.Pid(), Kind::kNet));
@@ -425,12 +434,12 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
   KindSet b_kinds{Kind::kNet};
   if (a_spec.kinds.Has(Kind::kUser)) b_kinds.Add(Kind::kUser);
   Observations before = WatchPeer(b.Pid(), b_kinds, 0);
-  ASSERT_EQ(before.Value("present"), 1) << "vb never reached the second namespace";
+  ASSERT_THAT(before["present"], HasValue(1)) << "vb never reached the second namespace";
 
   ASSERT_TRUE(a.Release().Success());
-  const std::int64_t died = testing::MonotonicNs();
+  const std::int64_t died = testing::MonotonicNsInChild();
   Observations after = WatchPeer(b.Pid(), b_kinds, died + 10'000'000'000);
-  ASSERT_GT(after.Value("gone_at"), 0) << "vb outlived va's namespace by 10 s: " << after.Dump();
+  ASSERT_THAT(after["gone_at"], HasValue(Gt(0))) << "vb outlived va's namespace by 10 s";
   ReportDuration("net_veth_peer_gone_after_exit",
                  std::chrono::microseconds((after.Value("gone_at") - died) / 1000));
   EXPECT_EQ(b.Release().code, 0);
@@ -445,19 +454,19 @@ class IpcTeardown : public testing::NoLeaksTest {};
 
 TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kIpc, Mode::kUnprivileged);
-  const ino_t host_ipc = testing::InodeOf("/proc/self/ns/ipc");
-  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
+  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   Observations obs;
   auto w = obs.Writer();
   Child c = testing::Launch(SpecFor(Mode::kUnprivileged, KindSet{Kind::kIpc}), [&] {
-    if (testing::InodeOf("/proc/self/ns/ipc") == host_ipc ||
-        testing::InodeOf("/proc/self/ns/user") == host_user) {
+    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc ||
+        testing::InodeInChild("/proc/self/ns/user") == host_user) {
       w.Value("guard", 1);  // never create queues in the host's namespace
       return 80;
     }
     // Room for one queue of 10 x 8 KiB (about 83 KB with the kernel's bookkeeping), not two.
     rlimit limit{120'000, 120'000};
-    NSPROBE_RESULT(w, "rlimit", ::syscall(SYS_prlimit64, 0, RLIMIT_MSGQUEUE, &limit, nullptr));
+    w.Result("rlimit", ::syscall(SYS_prlimit64, 0, RLIMIT_MSGQUEUE, &limit, nullptr));
     mq_attr attr{};
     attr.mq_maxmsg = 10;
     attr.mq_msgsize = 8192;
@@ -465,32 +474,32 @@ TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
       return ::syscall(SYS_mq_open, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
     };
     long q = create("nsprobe-a");
-    NSPROBE_RESULT(w, "first", q);
+    w.Result("first", q);
     if (q >= 0) ::close(static_cast<int>(q));  // the queue stays; only its name holds it
-    NSPROBE_RESULT(w, "second", create("nsprobe-b"));
+    w.Result("second", create("nsprobe-b"));
     // Leaving the namespace drops its last reference: it and its queue are freed later.
-    NSPROBE_RESULT(w, "unshare", testing::Unshare(CLONE_NEWIPC));
-    const std::int64_t t0 = testing::MonotonicNs();
+    w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
+    const std::int64_t t0 = testing::MonotonicNsInChild();
     long r;
     long tries = 0;
     do {
-      if (tries++ > 0) testing::SleepUs(100);
+      if (tries++ > 0) testing::SleepUsInChild(100);
       r = create("nsprobe-b");
-    } while (r < 0 && errno == EMFILE && testing::MonotonicNs() - t0 < 10'000'000'000);
-    NSPROBE_RESULT(w, "after", r);
-    w.Value("took_ns", testing::MonotonicNs() - t0);
+    } while (r < 0 && errno == EMFILE && testing::MonotonicNsInChild() - t0 < 10'000'000'000);
+    w.Result("after", r);
+    w.Value("took_ns", testing::MonotonicNsInChild() - t0);
     w.Value("tries", tries);
     return 0;
   });
-  ASSERT_TRUE(c.Wait(20s).Success()) << obs.Dump();
+  ASSERT_TRUE(c.Wait(20s).Success());
   obs.Collect();
   ASSERT_FALSE(obs.Has("guard")) << "the child shares our ipc or user namespace";
-  ASSERT_EQ(obs.Value("rlimit"), 0) << obs.Dump();
-  ASSERT_GE(obs.Value("first"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("second"), EMFILE) << "the first queue's bytes are not charged: " << obs.Dump();
-  ASSERT_EQ(obs.Value("unshare"), 0) << obs.Dump();
-  ASSERT_GE(obs.Value("after"), 0)
-      << "the dead namespace's queue still holds its bytes after 10 s: " << obs.Dump();
+  ASSERT_THAT(obs["rlimit"], HasValue(0));
+  ASSERT_THAT(obs["first"], Succeeded());
+  EXPECT_THAT(obs["second"], FailedWith(EMFILE)) << "the first queue's bytes are not charged";
+  ASSERT_THAT(obs["unshare"], HasValue(0));
+  ASSERT_THAT(obs["after"], Succeeded())
+      << "the dead namespace's queue still holds its bytes after 10 s";
   ReportDuration("ipc_queue_bytes_back_after_exit",
                  std::chrono::microseconds(obs.Value("took_ns") / 1000));
 }

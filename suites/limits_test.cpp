@@ -15,9 +15,11 @@
 
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
-#include "suites/support/cross_util.hpp"
+#include "suites/support/child.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
 
 namespace nsprobe {
@@ -25,8 +27,11 @@ namespace {
 
 using testing::ForkInChild;
 using testing::FreshUserNamespace;
+using testing::HasText;
+using testing::HasValue;
+using ::testing::Ne;
 using testing::Observations;
-using testing::ReapInChild;
+using testing::WaitInChild;
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kCounterLimitNs = 10'000'000'000;  // bound on asynchronous frees
@@ -42,17 +47,17 @@ int TryCreateInChild(int flag) {
   long pid = ForkInChild();
   if (pid < 0) return errno;
   if (pid == 0) ::_exit(testing::Unshare(flag) == 0 ? 0 : errno);
-  int status = ReapInChild(pid);
+  int status = WaitInChild(pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
 // The body's first duty: refuse to write a limit unless it is in a user namespace of its own.
-#define GUARD_FRESH_USERNS(w, host_user)                         \
-  do {                                                           \
-    if (testing::InodeOf("/proc/self/ns/user") == (host_user)) { \
-      (w).Value("guard", 1);                                     \
-      return 80;                                                 \
-    }                                                            \
+#define GUARD_FRESH_USERNS(w, host_user)                              \
+  do {                                                                \
+    if (testing::InodeInChild("/proc/self/ns/user") == (host_user)) { \
+      (w).Value("guard", 1);                                          \
+      return 80;                                                      \
+    }                                                                 \
   } while (0)
 
 void ReportDuration(const std::string& what, std::int64_t ns) {
@@ -74,7 +79,7 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
   const std::string sysctl = testing::MaxNamespacesSysctl(kind);
   const int flag = static_cast<int>(CloneFlag(kind));
-  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   std::string host_before;
   ASSERT_TRUE(TryReadFile(sysctl, host_before)) << sysctl;
 
@@ -101,31 +106,30 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
     if (keeper < 0 || ::read(sync[0], &ch, 1) != 1) return 82;
     w.Value("second", TryCreateInChild(flag));
     ::close(hold[1]);
-    w.Value("keeper", ReapInChild(keeper));
+    w.Value("keeper", WaitInChild(keeper));
     // Freed on a workqueue for some kinds (user, net, ipc): poll with a bound.
-    const std::int64_t t0 = testing::MonotonicNs();
+    const std::int64_t t0 = testing::MonotonicNsInChild();
     int err;
     long tries = 0;
     do {
-      if (tries++ > 0) testing::SleepUs(100);
+      if (tries++ > 0) testing::SleepUsInChild(100);
       err = TryCreateInChild(flag);
-    } while (err == ENOSPC && testing::MonotonicNs() - t0 < kCounterLimitNs);
+    } while (err == ENOSPC && testing::MonotonicNsInChild() - t0 < kCounterLimitNs);
     w.Value("again", err);
-    w.Value("took_ns", testing::MonotonicNs() - t0);
+    w.Value("took_ns", testing::MonotonicNsInChild() - t0);
     w.Value("tries", tries);
     return 0;
   });
   ExitStatus st = c.Wait(30s);
   obs.Collect();
   ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  ASSERT_EQ(obs.Value("set"), 0) << "root in the fresh namespace cannot set " << sysctl << ": "
-                                 << obs.Dump();
-  EXPECT_EQ(obs.Text("now"), "1\n") << obs.Dump();
-  EXPECT_EQ(obs.Value("first"), 0) << "the first " << Name(kind) << " namespace: " << obs.Dump();
-  EXPECT_EQ(obs.Value("second"), ENOSPC) << "past the limit: " << obs.Dump();
-  EXPECT_EQ(obs.Value("keeper"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Value("again"), 0) << "the count never came back: " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_THAT(obs["set"], HasValue(0)) << "root in the fresh namespace cannot set " << sysctl;
+  EXPECT_THAT(obs["now"], HasText("1\n"));
+  EXPECT_THAT(obs["first"], HasValue(0)) << "the first " << Name(kind) << " namespace";
+  EXPECT_THAT(obs["second"], HasValue(ENOSPC)) << "past the limit";
+  EXPECT_THAT(obs["keeper"], HasValue(0));
+  ASSERT_THAT(obs["again"], HasValue(0)) << "the count never came back";
   ReportDuration(std::string(Name(kind)) + "_counter_back_after_exit", obs.Value("took_ns"));
   // Contrast: the host's limit is untouched, and it is not the one we set.
   std::string host_after;
@@ -145,7 +149,7 @@ class Limits : public testing::NoLeaksTest, public ::testing::WithParamInterface
 
 TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
-  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kUser);
   Observations obs;
   auto w = obs.Writer();
@@ -162,17 +166,17 @@ TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
   obs.Collect();
   ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
   ASSERT_TRUE(st.Success()) << st.Describe();
-  EXPECT_EQ(obs.Value("uid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("before"), 0) << "contrast: allowed before the limit: " << obs.Dump();
-  ASSERT_EQ(obs.Value("set"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("after"), ENOSPC) << obs.Dump();
-  EXPECT_EQ(obs.Value("with_net"), ENOSPC) << obs.Dump();
+  EXPECT_THAT(obs["uid"], HasValue(0));
+  EXPECT_THAT(obs["before"], HasValue(0)) << "contrast: allowed before the limit";
+  ASSERT_THAT(obs["set"], HasValue(0));
+  EXPECT_THAT(obs["after"], HasValue(ENOSPC));
+  EXPECT_THAT(obs["with_net"], HasValue(ENOSPC));
 }
 
 TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, Mode::kUnprivileged);
-  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kNet);
   Observations obs;
   auto w = obs.Writer();
@@ -185,7 +189,7 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
       w.File("nested_limit", sysctl.c_str());
       ::_exit(testing::Unshare(CLONE_NEWNET) == 0 ? 0 : errno);
     }
-    int status = ReapInChild(pid);
+    int status = WaitInChild(pid);
     w.Value("nested_net", WIFEXITED(status) ? WEXITSTATUS(status) : 255);
     return 0;
   });
@@ -193,9 +197,9 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
   obs.Collect();
   ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
   ASSERT_TRUE(st.Success()) << st.Describe();
-  ASSERT_EQ(obs.Value("set"), 0) << obs.Dump();
-  EXPECT_NE(obs.Text("nested_limit"), "0\n") << obs.Dump();
-  EXPECT_EQ(obs.Value("nested_net"), ENOSPC) << obs.Dump();
+  ASSERT_THAT(obs["set"], HasValue(0));
+  EXPECT_THAT(obs["nested_limit"], HasText(Ne("0\n")));
+  EXPECT_THAT(obs["nested_net"], HasValue(ENOSPC));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,21 +243,22 @@ TEST_P(Limits, PidNamespacesNest32LevelsThenEnospc) {
         return 0;
       }
       if (pid == 0) continue;  // the init of one level deeper
-      int status = ReapInChild(pid);
+      int status = WaitInChild(pid);
       return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     }
   });
   ExitStatus st = c.Wait(30s);
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
   const int ours = NsPidLevels();
-  EXPECT_EQ(obs.Value("start_levels"), ours + 1) << "the launched child is not one level down";
-  EXPECT_EQ(obs.Value("fail_errno"), ENOSPC) << obs.Dump();
+  EXPECT_THAT(obs["start_levels"], HasValue(ours + 1))
+      << "the launched child is not one level down";
+  EXPECT_THAT(obs["fail_errno"], HasValue(ENOSPC));
   const std::int64_t depth = obs.Value("deepest_levels") - 1;
   ::testing::Test::RecordProperty("pid_nesting_depth", std::to_string(depth));
   std::printf("[ limits ] pid namespaces nest %lld levels below the initial one\n",
               static_cast<long long>(depth));
-  EXPECT_EQ(depth, 32) << obs.Dump();
+  EXPECT_EQ(depth, 32);
 }
 
 TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
@@ -276,24 +281,25 @@ TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
         if (int e = WriteOnceInChild("/proc/self/uid_map", "0 0 1")) ::_exit(e);
         continue;
       }
-      int status = ReapInChild(pid);
+      int status = WaitInChild(pid);
       return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     }
   });
   ExitStatus st = c.Wait(30s);
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_NE(obs.Text("top"), ReadNsLink(0, Kind::kUser)) << "no user namespace was launched";
-  EXPECT_EQ(obs.Value("fail_errno"), ENOSPC) << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_THAT(obs["top"], HasText(Ne(ReadNsLink(0, Kind::kUser))))
+      << "no user namespace was launched";
+  EXPECT_THAT(obs["fail_errno"], HasValue(ENOSPC));
   // Levels below the initial user namespace: ours (0 unless we run in one), the launched one,
   // and those the child created.
-  const bool ours_is_init = testing::InodeOf("/proc/self/ns/user") == kInitUserIno;
+  const bool ours_is_init = testing::InodeInChild("/proc/self/ns/user") == kInitUserIno;
   const std::int64_t below_ours = obs.Value("created") + 1;
   ::testing::Test::RecordProperty("user_nesting_below_test", std::to_string(below_ours));
   std::printf("[ limits ] user namespaces nest %lld levels below the test's%s\n",
               static_cast<long long>(below_ours), ours_is_init ? " (the initial one)" : "");
   if (ours_is_init) {
-    EXPECT_GE(below_ours, 32) << obs.Dump();
+    EXPECT_GE(below_ours, 32);
   }
 }
 

@@ -26,16 +26,22 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/proc_files.hpp"
-#include "suites/support/entry_paths.hpp"
+#include "suites/support/entry.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
 namespace {
 
 using testing::Entry;
+using testing::FailedWith;
 using ::testing::HasSubstr;
+using testing::HasText;
+using testing::HasValue;
+using ::testing::Ne;
 using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
@@ -130,7 +136,7 @@ TEST_P(MntEntry, MountInsideIsInvisibleOutside) {
       entry, mode, Kind::kMnt, obs,
       [&] {
         if (!InOwnMountNamespace(w, ours)) return 1;
-        NSPROBE_RECORD(w, "mount", MountTmpfs(d));
+        w.Result("mount", MountTmpfs(d));
         return 0;
       },
       [&] {
@@ -139,9 +145,9 @@ TEST_P(MntEntry, MountInsideIsInvisibleOutside) {
         return 0;
       });
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_EQ(obs.Value("mount"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("inside_over"), 1) << "the child does not see its own mount; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_THAT(obs["mount"], HasValue(0));
+  EXPECT_THAT(obs["inside_over"], HasValue(1)) << "the child does not see its own mount";
   EXPECT_EQ(outside_over, 0) << dir.Path() << " is a mount point in our namespace too";
   EXPECT_FALSE(seen_outside) << "our mountinfo lists " << dir.Path();
 }
@@ -201,7 +207,7 @@ struct Exchange {
     WriteByte(to_outer[1]);
     if (!ReadByte(to_inner[0])) return false;
     w.Value("inside_sees_outer", MountedOver(a, d));
-    NSPROBE_RECORD(w, "inner_mount", MountTmpfs(b));
+    w.Result("inner_mount", MountTmpfs(b));
     return true;
   }
   // In I, when it has nothing more to do.
@@ -210,12 +216,12 @@ struct Exchange {
   // In O: its half, then reaps I. 0 when the exchange completed. Async-signal-safe.
   int OuterHalf(const ObservationWriter& w, long inner_pid) const {
     if (inner_pid < 0) {
-      NSPROBE_RECORD(w, "clone", -1);
+      w.Result("clone", -1);
       return 1;
     }
     int rc = 1;
     if (ReadByte(to_outer[0])) {
-      NSPROBE_RECORD(w, "outer_mount", MountTmpfs(a));
+      w.Result("outer_mount", MountTmpfs(a));
       WriteByte(to_inner[1]);
       if (ReadByte(to_outer[0])) {
         w.Value("outer_sees_inside", MountedOver(b, d));
@@ -238,18 +244,18 @@ LabResult RunPropagationLab(Mode mode, const PropagationInfo& type) {
     if (!InOwnMountNamespace(w, ours)) return 1;
     if (MountTmpfs(d.c_str()) != 0 || ::mkdir(a.c_str(), 0755) != 0 ||
         ::mkdir(b.c_str(), 0755) != 0) {
-      NSPROBE_RECORD(w, "setup", -1);
+      w.Result("setup", -1);
       return 1;
     }
-    NSPROBE_RECORD(w, "make_shared", SetPropagation(d.c_str(), MS_SHARED) == 0 ? 0 : -1);
+    w.Result("make_shared", SetPropagation(d.c_str(), MS_SHARED) == 0 ? 0 : -1);
     Exchange x{d.c_str(), a.c_str(), b.c_str()};
     if (!x.Open()) return 1;
     long pid = ::syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid == 0) {
       int err = SetPropagation(d.c_str(), type.flag);
-      w.Result("inner_set_type", err == 0 ? 0 : -1, err);
+      w.Status("inner_set_type", err);
       if (!x.InnerHalf(w)) ::_exit(1);
-      NSPROBE_RECORD(w, "bind", ::mount(d.c_str(), e.c_str(), nullptr, MS_BIND, nullptr));
+      w.Result("bind", ::mount(d.c_str(), e.c_str(), nullptr, MS_BIND, nullptr));
       x.InnerDone();
       ::_exit(0);
     }
@@ -342,7 +348,7 @@ TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
         ::mkdir(b.c_str(), 0755) != 0 || ::mkdir(l.c_str(), 0755) != 0 ||
         ::mkdir(m.c_str(), 0755) != 0 || MountTmpfs(l.c_str(), kLocked) != 0 ||
         SetPropagation(d.c_str(), MS_SHARED) != 0) {
-      NSPROBE_RECORD(w, "setup", -1);
+      w.Result("setup", -1);
       return 1;
     }
     Exchange x{d.c_str(), a.c_str(), b.c_str()};
@@ -354,44 +360,42 @@ TEST_P(MntNamespace, ALessPrivilegedCopyGetsSlavesAndLockedMounts) {
       int e = WriteOnceInChild("/proc/self/setgroups", "deny");
       if (e == 0) e = WriteOnceInChild("/proc/self/gid_map", "0 0 1");
       if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", "0 0 1");
-      w.Result("inner_maps", e == 0 ? 0 : -1, e);
+      w.Status("inner_maps", e);
       look.ReachInChild(::syscall(SYS_getpid), ::syscall(SYS_getppid));
-      NSPROBE_RECORD(w, "umount_inherited", ::umount2(l.c_str(), 0));
+      w.Result("umount_inherited", ::umount2(l.c_str(), 0));
       for (auto [key, flag] : kClear)
-        NSPROBE_RECORD(w, key,
-                       ::mount(nullptr, l.c_str(), nullptr,
-                               MS_REMOUNT | MS_BIND | (kLocked & ~flag), nullptr));
-      NSPROBE_RECORD(w, "keep_flags",
-                     ::mount(nullptr, l.c_str(), nullptr, MS_REMOUNT | MS_BIND | kLocked, nullptr));
-      NSPROBE_RECORD(w, "own_mount", MountTmpfs(m.c_str()));
-      NSPROBE_RECORD(w, "umount_own", ::umount2(m.c_str(), 0));
+        w.Result(key, ::mount(nullptr, l.c_str(), nullptr, MS_REMOUNT | MS_BIND | (kLocked & ~flag),
+                              nullptr));
+      w.Result("keep_flags",
+               ::mount(nullptr, l.c_str(), nullptr, MS_REMOUNT | MS_BIND | kLocked, nullptr));
+      w.Result("own_mount", MountTmpfs(m.c_str()));
+      w.Result("umount_own", ::umount2(m.c_str(), 0));
       if (!x.InnerHalf(w)) ::_exit(1);
       x.InnerDone();
       ::_exit(0);
     }
     int rc = x.OuterHalf(w, pid);
     // The contrast: in O, which owns them, the same flags can be cleared.
-    NSPROBE_RECORD(w, "outer_clear_rdonly",
-                   ::mount(nullptr, l.c_str(), nullptr,
-                           MS_REMOUNT | MS_BIND | (kLocked & ~MS_RDONLY), nullptr));
+    w.Result("outer_clear_rdonly", ::mount(nullptr, l.c_str(), nullptr,
+                                           MS_REMOUNT | MS_BIND | (kLocked & ~MS_RDONLY), nullptr));
     return rc;
   });
   ExitStatus st = o.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  ASSERT_EQ(obs.Value("inner_maps"), 0) << obs.Dump();
-  ASSERT_TRUE(outer_d && inner_d) << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_THAT(obs["inner_maps"], HasValue(0));
+  ASSERT_TRUE(outer_d && inner_d);
   EXPECT_THAT(outer_d->propagation, HasSubstr("shared:")) << "O's " << d;
   EXPECT_THAT(inner_d->propagation, HasSubstr("master:")) << "I's " << d;
   EXPECT_THAT(inner_d->propagation, Not(HasSubstr("shared:"))) << "I's " << d;
-  EXPECT_EQ(obs.Value("inside_sees_outer"), 1) << "a slave receives; " << obs.Dump();
-  EXPECT_EQ(obs.Value("outer_sees_inside"), 0) << "a slave does not send; " << obs.Dump();
-  EXPECT_EQ(obs.Err("umount_inherited"), EINVAL) << obs.Dump();
-  for (auto [key, flag] : kClear) EXPECT_EQ(obs.Err(key), EPERM) << key << "; " << obs.Dump();
-  EXPECT_EQ(obs.Value("keep_flags"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("own_mount"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("umount_own"), 0) << "I's own mount is not locked; " << obs.Dump();
-  EXPECT_EQ(obs.Value("outer_clear_rdonly"), 0) << "O may clear its own flags; " << obs.Dump();
+  EXPECT_THAT(obs["inside_sees_outer"], HasValue(1)) << "a slave receives";
+  EXPECT_THAT(obs["outer_sees_inside"], HasValue(0)) << "a slave does not send";
+  EXPECT_THAT(obs["umount_inherited"], FailedWith(EINVAL));
+  for (auto [key, flag] : kClear) EXPECT_THAT(obs[key], FailedWith(EPERM)) << key;
+  EXPECT_THAT(obs["keep_flags"], HasValue(0));
+  EXPECT_THAT(obs["own_mount"], HasValue(0));
+  EXPECT_THAT(obs["umount_own"], HasValue(0)) << "I's own mount is not locked";
+  EXPECT_THAT(obs["outer_clear_rdonly"], HasValue(0)) << "O may clear its own flags";
 }
 
 TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
@@ -402,7 +406,7 @@ TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
     auto try_clone = [&](const char* key, unsigned long flags) {
       long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
       if (pid == 0) ::_exit(0);
-      NSPROBE_RECORD(w, key, pid < 0 ? -1 : 0);
+      w.Result(key, pid < 0 ? -1 : 0);
       if (pid > 0) ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
     };
     w.Link("mnt_ns", "/proc/self/ns/mnt");
@@ -413,10 +417,11 @@ TEST_P(MntNamespace, NewMountNamespaceWithCloneFsIsInvalid) {
   });
   ASSERT_TRUE(c.Wait(kWait).Success());
   obs.Collect();
-  ASSERT_NE(obs.Text("mnt_ns"), ReadNsLink(0, Kind::kMnt)) << "not in a mount namespace of its own";
-  EXPECT_EQ(obs.Err("newns_fs"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Value("newns"), 0) << "the contrast: CLONE_NEWNS alone; " << obs.Dump();
-  EXPECT_EQ(obs.Value("fs"), 0) << "the contrast: CLONE_FS alone; " << obs.Dump();
+  ASSERT_THAT(obs["mnt_ns"], HasText(Ne(ReadNsLink(0, Kind::kMnt))))
+      << "not in a mount namespace of its own";
+  EXPECT_THAT(obs["newns_fs"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["newns"], HasValue(0)) << "the contrast: CLONE_NEWNS alone";
+  EXPECT_THAT(obs["fs"], HasValue(0)) << "the contrast: CLONE_FS alone";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, MntNamespace, testing::kBothModes, testing::ModeParamName);

@@ -32,10 +32,13 @@
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
-#include "suites/support/entry_paths.hpp"
+#include "suites/support/entry.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71  // Linux 5.14; Debian 12's headers predate it
@@ -46,14 +49,19 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using testing::Entered;
 using testing::Entry;
+using testing::EntryKinds;
+using testing::FailedWith;
 using ::testing::HasSubstr;
+using testing::HasText;
+using testing::HasValue;
 using testing::Holder;
+using ::testing::Ne;
 using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::Succeeded;
 
 constexpr auto kWait = std::chrono::seconds(20);
 
@@ -111,7 +119,7 @@ int ForEachLink(Emit&& emit) {
 // Records every link as a "link" observation. Async-signal-safe.
 void RecordLinks(const ObservationWriter& w) {
   int err = ForEachLink([&](const char* line) { w.Text("link", line); });
-  w.Result("links", err == 0 ? 0 : -1, err);
+  w.Status("links", err);
 }
 
 // The same list in the test process: the host's side of the contrast.
@@ -200,7 +208,7 @@ std::string ReadAll(const UniqueFd& fd) {
 // there gives EPERM (as `nsenter --preserve-credentials` does). So in the unprivileged mode a
 // root test runs the program as the namespace's creator, who is root inside.
 ToolResult Tool(pid_t target, Mode mode, const std::vector<std::string>& argv) {
-  const KindSet kinds = Entered(mode, KindSet{Kind::kNet});
+  const KindSet kinds = EntryKinds(mode, KindSet{Kind::kNet});
   if (mode == Mode::kPrivileged || ::geteuid() != 0) return RunTool(target, kinds, argv);
   Spec spec;
   spec.join = JoinTarget{target, kinds};
@@ -238,9 +246,9 @@ TEST_P(NetEntry, OnlyLoopbackAndItIsDown) {
         return 0;
       });
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_NE(obs.Text("ns_link"), ReadNsLink(0, Kind::kNet)) << obs.Dump();
-  ASSERT_EQ(obs.Err("links"), 0) << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_THAT(obs["ns_link"], HasText(Ne(ReadNsLink(0, Kind::kNet))));
+  ASSERT_THAT(obs["links"], Succeeded());
   std::vector<std::string> host = LinksHere();
   EXPECT_THAT(obs.Texts("link"), ElementsAre("lo:down"))
       << "links seen inside; the host has: " << ::testing::PrintToString(host);
@@ -283,38 +291,37 @@ TEST_P(NetNamespace, LoopbackCarriesTcpOnceUp) {
   auto w = obs.Writer();
   Child c = testing::Launch(NetSpec(), [&] {
     int before = RouteToLoopback();
-    w.Result("route_before_up", before == 0 ? 0 : -1, before);
+    w.Status("route_before_up", before);
     // Only a loopback we saw down is ours to bring up.
     if (before != ENETUNREACH) return 1;
     int up = net::BringLoopbackUpInChild();
-    w.Result("lo_up", up == 0 ? 0 : -1, up);
+    w.Status("lo_up", up);
     int lsn = BindLoopback(0);
-    w.Result("listen", lsn < 0 ? -1 : 0, -lsn);
+    w.Status("listen", lsn < 0 ? -lsn : 0);
     if (lsn < 0) return 1;
     sockaddr_in a{};
     socklen_t len = sizeof a;
     ::getsockname(lsn, reinterpret_cast<sockaddr*>(&a), &len);
     int cli = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    NSPROBE_RECORD(w, "connect", ::connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a));
+    w.Result("connect", ::connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a));
     int srv = ::accept4(lsn, nullptr, nullptr, SOCK_CLOEXEC);
-    NSPROBE_RECORD(w, "accept", srv < 0 ? -1 : 0);
-    NSPROBE_RECORD(w, "send", ::send(cli, "ping", 4, 0));
+    w.Result("accept", srv < 0 ? -1 : 0);
+    w.Result("send", ::send(cli, "ping", 4, 0));
     char buf[8] = {};
     ssize_t n = ::recv(srv, buf, sizeof buf - 1, 0);
-    NSPROBE_RECORD(w, "recv", n);
+    w.Result("recv", n);
     w.Text("received", buf);
     return 0;
   });
   ExitStatus st = c.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_EQ(obs.Err("route_before_up"), ENETUNREACH)
-      << "127.0.0.1 was reachable before lo came up; here it is: " << RouteToLoopback() << "; "
-      << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_THAT(obs["route_before_up"], FailedWith(ENETUNREACH))
+      << "127.0.0.1 was reachable before lo came up; here it is: " << RouteToLoopback();
   EXPECT_EQ(RouteToLoopback(), 0) << "the contrast: the host's loopback is up";
-  EXPECT_EQ(obs.Value("connect"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("accept"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("received"), "ping") << obs.Dump();
+  EXPECT_THAT(obs["connect"], HasValue(0));
+  EXPECT_THAT(obs["accept"], HasValue(0));
+  EXPECT_THAT(obs["received"], HasText("ping"));
 }
 
 TEST_P(NetNamespace, SamePortBoundInTwoNamespacesAtOnce) {
@@ -326,7 +333,7 @@ TEST_P(NetNamespace, SamePortBoundInTwoNamespacesAtOnce) {
     auto w = obs.Writer();
     Child c = testing::Launch(spec, [&] {
       int s = BindLoopback(host.port);
-      w.Result("bind", s < 0 ? -1 : 0, -s);
+      w.Status("bind", s < 0 ? -s : 0);
       return 0;
     });
     EXPECT_TRUE(c.Wait(kWait).Success());
@@ -357,9 +364,9 @@ TEST_P(NetNamespace, AbstractUnixNameIsPerNamespace) {
     auto w = obs.Writer();
     Child c = testing::Launch(spec, [&] {
       int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      NSPROBE_RECORD(w, "connect", ::connect(s, reinterpret_cast<const sockaddr*>(&addr), len));
+      w.Result("connect", ::connect(s, reinterpret_cast<const sockaddr*>(&addr), len));
       int t = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      NSPROBE_RECORD(w, "bind", ::bind(t, reinterpret_cast<const sockaddr*>(&addr), len));
+      w.Result("bind", ::bind(t, reinterpret_cast<const sockaddr*>(&addr), len));
       return 0;
     });
     EXPECT_TRUE(c.Wait(kWait).Success());
@@ -386,15 +393,15 @@ TEST_P(NetNamespace, HostDevicesCannotBeReachedFromInside) {
   Child c = testing::Launch(NetSpec(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ifreq r = req;
-    NSPROBE_RECORD(w, "get_flags", ::ioctl(s, SIOCGIFFLAGS, &r));
+    w.Result("get_flags", ::ioctl(s, SIOCGIFFLAGS, &r));
     r = req;
-    NSPROBE_RECORD(w, "get_index", ::ioctl(s, SIOCGIFINDEX, &r));
+    w.Result("get_index", ::ioctl(s, SIOCGIFINDEX, &r));
     return 0;
   });
   ASSERT_TRUE(c.Wait(kWait).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Err("get_flags"), ENODEV) << host_dev << ": " << obs.Dump();
-  EXPECT_EQ(obs.Err("get_index"), ENODEV) << host_dev << ": " << obs.Dump();
+  EXPECT_THAT(obs["get_flags"], FailedWith(ENODEV)) << host_dev;
+  EXPECT_THAT(obs["get_index"], FailedWith(ENODEV)) << host_dev;
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   EXPECT_EQ(::ioctl(s.Get(), SIOCGIFFLAGS, &req), 0) << "the contrast: we see " << host_dev;
 }
@@ -409,16 +416,15 @@ TEST_P(NetNamespace, SocketKeepsTheNamespaceItWasMadeIn) {
   Child c = testing::Launch(NetSpec(), [&] {
     w.Link("netns", "/proc/self/ns/net");
     int inner = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    NSPROBE_RECORD(w, "inner_connect",
-                   ::connect(inner, reinterpret_cast<const sockaddr*>(&target), sizeof target));
-    NSPROBE_RECORD(
-        w, "outer_connect",
-        ::connect(outer.Get(), reinterpret_cast<const sockaddr*>(&target), sizeof target));
+    w.Result("inner_connect",
+             ::connect(inner, reinterpret_cast<const sockaddr*>(&target), sizeof target));
+    w.Result("outer_connect",
+             ::connect(outer.Get(), reinterpret_cast<const sockaddr*>(&target), sizeof target));
     for (auto [key, fd] : {std::pair{"inner_ns", inner}, std::pair{"outer_ns", outer.Get()}}) {
       int ns = ::ioctl(fd, SIOCGSKNS);
       struct stat st {};
       if (ns >= 0) ::fstat(ns, &st);
-      NSPROBE_RECORD(w, key, ns < 0 ? -1 : static_cast<long>(st.st_ino));
+      w.Result(key, ns < 0 ? -1 : static_cast<long>(st.st_ino));
     }
     return 0;
   });
@@ -426,11 +432,10 @@ TEST_P(NetNamespace, SocketKeepsTheNamespaceItWasMadeIn) {
   obs.Collect();
   auto ours = IdentityOf(0, Kind::kNet);
   ASSERT_TRUE(ours);
-  EXPECT_EQ(obs.Err("inner_connect"), ENETUNREACH)
-      << "a socket made inside reached our 127.0.0.1:" << host.port << "; " << obs.Dump();
-  EXPECT_EQ(obs.Value("outer_connect"), 0)
-      << "the inherited socket lost our namespace; " << obs.Dump();
-  EXPECT_EQ("net:[" + std::to_string(obs.Value("inner_ns")) + "]", obs.Text("netns")) << obs.Dump();
+  EXPECT_THAT(obs["inner_connect"], FailedWith(ENETUNREACH))
+      << "a socket made inside reached our 127.0.0.1:" << host.port;
+  EXPECT_THAT(obs["outer_connect"], HasValue(0)) << "the inherited socket lost our namespace";
+  EXPECT_EQ("net:[" + std::to_string(obs.Value("inner_ns")) + "]", obs.Text("netns"));
   // SIOCGSKNS needs CAP_NET_ADMIN over the socket's namespace. The child has it over ours only
   // in the privileged mode and when our network namespace belongs to our own user namespace
   // (not under `unshare -Ur`, whose user namespace does not own the host's network).
@@ -439,9 +444,9 @@ TEST_P(NetNamespace, SocketKeepsTheNamespaceItWasMadeIn) {
   const bool we_own_it =
       owner.Ok() && IdentityOfFd(owner.fd.Get(), Kind::kUser) == IdentityOf(0, Kind::kUser).value();
   if (mode() == Mode::kPrivileged && we_own_it) {
-    EXPECT_EQ(static_cast<ino_t>(obs.Value("outer_ns")), ours->ino) << obs.Dump();
+    EXPECT_EQ(static_cast<ino_t>(obs.Value("outer_ns")), ours->ino);
   } else {
-    EXPECT_EQ(obs.Err("outer_ns"), EPERM) << obs.Dump();
+    EXPECT_THAT(obs["outer_ns"], FailedWith(EPERM));
   }
 }
 
@@ -452,7 +457,7 @@ TEST_P(NetNamespace, NsIdEqualsTheNetnsCookie) {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     std::uint64_t cookie = 0;
     socklen_t len = sizeof cookie;
-    NSPROBE_RECORD(w, "cookie_rc", ::getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len));
+    w.Result("cookie_rc", ::getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len));
     w.Value("cookie", static_cast<std::int64_t>(cookie));
     ::close(s);
     return 0;
@@ -468,8 +473,8 @@ TEST_P(NetNamespace, NsIdEqualsTheNetnsCookie) {
   if (obs.Err("cookie_rc") == ENOPROTOOPT)
     GTEST_SKIP() << "unsupported: SO_NETNS_COOKIE needs Linux 5.14 (ENOPROTOOPT)";
   ASSERT_TRUE(their_id.Ok() && our_id.Ok()) << std::strerror(their_id.err);
-  ASSERT_EQ(obs.Err("cookie_rc"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("cookie"), their_id.value) << obs.Dump();
+  ASSERT_THAT(obs["cookie_rc"], Succeeded());
+  EXPECT_THAT(obs["cookie"], HasValue(their_id.value));
   EXPECT_NE(their_id.value, our_id.value) << "the contrast: our namespace's id";
 }
 
@@ -521,7 +526,7 @@ class NetVeth : public NetNamespace {
   // Runs `body` in a child that joins `target`'s namespaces.
   Child JoinNet(pid_t target, Body body) {
     Spec spec;
-    spec.join = JoinTarget{target, Entered(mode(), KindSet{Kind::kNet})};
+    spec.join = JoinTarget{target, EntryKinds(mode(), KindSet{Kind::kNet})};
     if (mode() == Mode::kUnprivileged && ::geteuid() == 0) spec.create_as = testing::kNobody;
     return testing::Launch(spec, body);
   }
@@ -544,7 +549,7 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
   Child receiver = JoinNet(right_->Pid(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_in any = Ipv4("0.0.0.0", kVethPort);
-    NSPROBE_RECORD(w, "bind", ::bind(s, reinterpret_cast<sockaddr*>(&any), sizeof any));
+    w.Result("bind", ::bind(s, reinterpret_cast<sockaddr*>(&any), sizeof any));
     timeval tv{10, 0};  // bounded: a lost datagram fails the test instead of hanging it
     ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     (void)!::write(bound.write.Get(), "b", 1);
@@ -552,7 +557,7 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
     sockaddr_in from{};
     socklen_t len = sizeof from;
     ssize_t n = ::recvfrom(s, buf, sizeof buf - 1, 0, reinterpret_cast<sockaddr*>(&from), &len);
-    NSPROBE_RECORD(w, "recv", n);
+    w.Result("recv", n);
     w.Text("payload", buf);
     w.Value("from", ntohl(from.sin_addr.s_addr));
     return 0;
@@ -564,9 +569,8 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     // The first datagram waits for ARP; a few more cover a lost one.
     for (int i = 0; i < 5; ++i) {
-      NSPROBE_RECORD(
-          w, "send",
-          ::sendto(s, "over-veth", 9, 0, reinterpret_cast<const sockaddr*>(&right), sizeof right));
+      w.Result("send", ::sendto(s, "over-veth", 9, 0, reinterpret_cast<const sockaddr*>(&right),
+                                sizeof right));
       timespec pause{0, 50'000'000};
       ::nanosleep(&pause, nullptr);
     }
@@ -574,19 +578,19 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
   });
   Child outsider = JoinNet(bystander_->Pid(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    NSPROBE_RECORD(w, "bystander_route",
-                   ::connect(s, reinterpret_cast<const sockaddr*>(&right), sizeof right));
+    w.Result("bystander_route",
+             ::connect(s, reinterpret_cast<const sockaddr*>(&right), sizeof right));
     return 0;
   });
   EXPECT_TRUE(sender.Wait(kWait).Success());
   EXPECT_TRUE(outsider.Wait(kWait).Success());
   EXPECT_TRUE(receiver.Wait(kWait).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Text("payload"), "over-veth") << obs.Dump();
+  EXPECT_THAT(obs["payload"], HasText("over-veth"));
   in_addr from{htonl(static_cast<std::uint32_t>(obs.Value("from")))};
-  EXPECT_STREQ(::inet_ntoa(from), kLeftAddr) << obs.Dump();
-  EXPECT_EQ(obs.Err("bystander_route"), ENETUNREACH)
-      << "a third namespace has a route to " << kRightAddr << "; " << obs.Dump();
+  EXPECT_STREQ(::inet_ntoa(from), kLeftAddr);
+  EXPECT_THAT(obs["bystander_route"], FailedWith(ENETUNREACH))
+      << "a third namespace has a route to " << kRightAddr;
   std::vector<std::string> host = LinksHere();
   EXPECT_THAT(host, Not(Contains(HasSubstr("nsp0")))) << "the veth end leaked to the host";
   EXPECT_THAT(host, Not(Contains(HasSubstr("nsp1")))) << "the veth end leaked to the host";

@@ -27,9 +27,14 @@
 #include "runtime/launch.hpp"
 #include "runtime/proc_files.hpp"
 #include "runtime/tool.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/entry.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
-#include "suites/support/kind_suite.hpp"
+#include "suites/support/launch_new.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
 
 namespace nsprobe {
@@ -37,12 +42,18 @@ namespace {
 
 using ::testing::ElementsAre;
 using testing::EntryKinds;
+using testing::FailedWith;
 using testing::ForkInChild;
+using ::testing::Gt;
 using testing::Handshake;
+using testing::HasText;
+using testing::HasValue;
+using ::testing::Ne;
 using testing::Observations;
 using testing::ObservationWriter;
-using testing::SleepInChild;
+using testing::SleepMsInChild;
 using testing::SpecFor;
+using testing::Succeeded;
 using testing::WaitInChild;
 
 constexpr auto kWait = std::chrono::seconds(20);
@@ -57,10 +68,10 @@ void RecordNsPidInChild(const ObservationWriter& w, const char* key) {
   int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof buf - 1);
   if (fd >= 0) ::close(fd);
-  if (n <= 0) return w.Result(key, -1, errno);
+  if (n <= 0) return w.Failed(key, errno);
   buf[n] = '\0';
   const char* line = std::strstr(buf, "NSpid:");
-  if (line == nullptr) return w.Result(key, -1, ENOENT);
+  if (line == nullptr) return w.Failed(key, ENOENT);
   std::size_t len = 0;
   while (line[len] != '\0' && line[len] != '\n') ++len;
   w.Text(key, line + 6, len - 6);
@@ -103,7 +114,7 @@ int HandleInChild(int sig) {
 
 // Waits up to `ms` for the handler to have run `count` times. Async-signal-safe.
 bool AwaitSignalsInChild(int count, long ms) {
-  for (long waited = 0; g_signals < count && waited < ms; ++waited) SleepInChild(1);
+  for (long waited = 0; g_signals < count && waited < ms; ++waited) SleepMsInChild(1);
   return g_signals >= count;
 }
 
@@ -132,7 +143,7 @@ TEST_P(PidNamespace, FirstProcessIsInitWithNoVisibleParent) {
     w.Value("ppid", ParentPidInChild());
     w.Value("sid", ::syscall(SYS_getsid, 0));
     w.Value("pgid", ::syscall(SYS_getpgid, 0));
-    NSPROBE_RECORD(w, "setsid", ::syscall(SYS_setsid));
+    w.Result("setsid", ::syscall(SYS_setsid));
     w.Value("sid_after", ::syscall(SYS_getsid, 0));
     w.Value("pgid_after", ::syscall(SYS_getpgid, 0));
     return 0;
@@ -145,17 +156,17 @@ TEST_P(PidNamespace, FirstProcessIsInitWithNoVisibleParent) {
   });
   ExitStatus plain_status = plain.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(st.Success() && plain_status.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_EQ(obs.Value("pid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("ppid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("sid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("pgid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("setsid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("sid_after"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("pgid_after"), 1) << obs.Dump();
+  ASSERT_TRUE(st.Success() && plain_status.Success()) << st.Describe();
+  EXPECT_THAT(obs["pid"], HasValue(1));
+  EXPECT_THAT(obs["ppid"], HasValue(0));
+  EXPECT_THAT(obs["sid"], HasValue(0));
+  EXPECT_THAT(obs["pgid"], HasValue(0));
+  EXPECT_THAT(obs["setsid"], HasValue(1));
+  EXPECT_THAT(obs["sid_after"], HasValue(1));
+  EXPECT_THAT(obs["pgid_after"], HasValue(1));
   // The contrast: a sibling without the namespace sees the numbers we see.
-  EXPECT_EQ(obs.Value("plain_pid"), plain.Pid()) << obs.Dump();
-  EXPECT_EQ(obs.Value("plain_ppid"), ::getpid()) << obs.Dump();
+  EXPECT_THAT(obs["plain_pid"], HasValue(plain.Pid()));
+  EXPECT_THAT(obs["plain_ppid"], HasValue(::getpid()));
   EXPECT_NE(child.Pid(), 1);
 }
 
@@ -189,9 +200,9 @@ TEST_P(PidNamespace, HostSeesAnotherPidAndNSpidListsBoth) {
   ASSERT_EQ(from_parent->size(), ours.size() + 1) << status;
   EXPECT_EQ((*from_parent)[ours.size() - 1], child.Pid()) << status;
   EXPECT_EQ(from_parent->back(), 1) << status;
-  EXPECT_EQ(obs.Value("pid"), 1);
-  EXPECT_EQ(NsPids(obs.Text("nspid")), *from_parent) << obs.Dump();
-  EXPECT_EQ(obs.Text("proc_self"), std::to_string(from_parent->front())) << obs.Dump();
+  EXPECT_THAT(obs["pid"], HasValue(1));
+  EXPECT_EQ(NsPids(obs.Text("nspid")), *from_parent);
+  EXPECT_THAT(obs["proc_self"], HasText(std::to_string(from_parent->front())));
 }
 
 std::vector<long> LeadingNumbers(const std::string& text) {
@@ -242,8 +253,8 @@ TEST_P(PidNamespace, PrivateProcShowsOnlyTheNamespacesProcesses) {
   ToolResult outside = RunTool(0, {}, {"ps", "-e", "-o", "pid="});
   hs.Go(2);
   ASSERT_TRUE(testing::Finished(child, obs));
-  EXPECT_EQ(obs.Text("proc_self"), "1") << obs.Dump();
-  EXPECT_THAT(obs.Texts("proc_entry"), ElementsAre("1", "2")) << obs.Dump();
+  EXPECT_THAT(obs["proc_self"], HasText("1"));
+  EXPECT_THAT(obs.Texts("proc_entry"), ElementsAre("1", "2"));
   ASSERT_EQ(inside.exit_code, 0) << inside.Describe();
   const std::vector<long> listed = LeadingNumbers(inside.out);
   // Init, its member, and ps itself (entered as a member by the Tool).
@@ -268,11 +279,11 @@ TEST_P(PidNamespace, UnshareMovesOnlyPidForChildren) {
     w.Value("pid", PidInChild());
     w.Link("ns_before", "/proc/self/ns/pid");
     w.Link("children_before", "/proc/self/ns/pid_for_children");
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWPID));
+    w.Result("unshare", testing::Unshare(CLONE_NEWPID));
     w.Value("pid_after", PidInChild());
     w.Link("ns_after", "/proc/self/ns/pid");
     w.Link("children_after", "/proc/self/ns/pid_for_children");
-    NSPROBE_RECORD(w, "unshare_again", testing::Unshare(CLONE_NEWPID));
+    w.Result("unshare_again", testing::Unshare(CLONE_NEWPID));
     long first = ForkInChild();
     if (first == 0) {
       w.Value("first_pid", PidInChild());
@@ -280,26 +291,26 @@ TEST_P(PidNamespace, UnshareMovesOnlyPidForChildren) {
       w.Link("first_ns", "/proc/self/ns/pid");
       ::_exit(0);
     }
-    w.Result("fork", first, errno);
+    w.Result("fork", first);
     w.Link("children_after_fork", "/proc/self/ns/pid_for_children");
     if (first > 0) WaitInChild(first);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_EQ(obs.Value("pid"), 1) << obs.Dump();
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("pid_after"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Text("ns_after"), obs.Text("ns_before")) << "unshare moved the caller";
-  EXPECT_EQ(obs.Text("children_before"), obs.Text("ns_before")) << obs.Dump();
+  ASSERT_THAT(obs["pid"], HasValue(1));
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  EXPECT_THAT(obs["pid_after"], HasValue(1));
+  EXPECT_THAT(obs["ns_after"], HasText(obs.Text("ns_before"))) << "unshare moved the caller";
+  EXPECT_THAT(obs["children_before"], HasText(obs.Text("ns_before")));
   if (obs.Err("children_after") == 0)
-    EXPECT_EQ(obs.Text("children_after"), obs.Text("first_ns")) << obs.Dump();
+    EXPECT_THAT(obs["children_after"], HasText(obs.Text("first_ns")));
   else
-    EXPECT_EQ(obs.Err("children_after"), ENOENT) << obs.Dump();
-  EXPECT_NE(obs.Text("children_after_fork"), obs.Text("children_before")) << obs.Dump();
-  EXPECT_EQ(obs.Err("unshare_again"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Value("first_pid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("first_ppid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("first_ns"), obs.Text("children_after_fork")) << obs.Dump();
+    EXPECT_THAT(obs["children_after"], FailedWith(ENOENT));
+  EXPECT_THAT(obs["children_after_fork"], HasText(Ne(obs.Text("children_before"))));
+  EXPECT_THAT(obs["unshare_again"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["first_pid"], HasValue(1));
+  EXPECT_THAT(obs["first_ppid"], HasValue(0));
+  EXPECT_THAT(obs["first_ns"], HasText(obs.Text("children_after_fork")));
   RecordProperty("pid_for_children_before_init",
                  obs.Err("children_after") == 0 ? "readable" : "ENOENT");
 }
@@ -317,33 +328,33 @@ TEST_P(PidNamespace, InitIgnoresUnhandledSignalsFromInsideButGetsHandledOnes) {
     long member = ForkInChild();
     if (member == 0) {
       if (ParentPidInChild() != 1) ::_exit(3);
-      NSPROBE_RECORD(w, "member_sigkill", ::kill(1, SIGKILL));
-      NSPROBE_RECORD(w, "member_sigterm", ::kill(1, SIGTERM));
-      NSPROBE_RECORD(w, "member_sigusr1", ::kill(1, SIGUSR1));
+      w.Result("member_sigkill", ::kill(1, SIGKILL));
+      w.Result("member_sigterm", ::kill(1, SIGTERM));
+      w.Result("member_sigusr1", ::kill(1, SIGUSR1));
       ::_exit(0);
     }
     w.Value("member_status", WaitInChild(member));
     w.Value("usr1_received", AwaitSignalsInChild(1, 5000));
     w.Value("usr1_si_pid", g_si_pid);
-    NSPROBE_RECORD(w, "self_sigkill", ::kill(1, SIGKILL));
-    NSPROBE_RECORD(w, "self_sigterm", ::kill(1, SIGTERM));
+    w.Result("self_sigkill", ::kill(1, SIGKILL));
+    w.Result("self_sigterm", ::kill(1, SIGTERM));
     long victim = ForkInChild();
     if (victim == 0) PauseForeverInChild();
-    NSPROBE_RECORD(w, "victim_sigterm", ::kill(static_cast<pid_t>(victim), SIGTERM));
+    w.Result("victim_sigterm", ::kill(static_cast<pid_t>(victim), SIGTERM));
     w.Value("victim_status", WaitInChild(victim));
     w.Value("survived", 1);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs)) << "init did not survive";
-  ASSERT_EQ(obs.Value("pid"), 1);
-  EXPECT_EQ(obs.Value("member_status"), 0) << obs.Dump();
+  ASSERT_THAT(obs["pid"], HasValue(1));
+  EXPECT_THAT(obs["member_status"], HasValue(0));
   // The kernel drops the signals silently: kill() reports success.
-  EXPECT_EQ(obs.Value("member_sigkill"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("member_sigterm"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("usr1_received"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("usr1_si_pid"), 2) << "the sender is member 2: " << obs.Dump();
-  EXPECT_EQ(obs.Value("self_sigkill"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("survived"), 1) << obs.Dump();
+  EXPECT_THAT(obs["member_sigkill"], HasValue(0));
+  EXPECT_THAT(obs["member_sigterm"], HasValue(0));
+  EXPECT_THAT(obs["usr1_received"], HasValue(1));
+  EXPECT_THAT(obs["usr1_si_pid"], HasValue(2)) << "the sender is member 2";
+  EXPECT_THAT(obs["self_sigkill"], HasValue(0));
+  EXPECT_THAT(obs["survived"], HasValue(1));
   const int victim = static_cast<int>(obs.Value("victim_status"));
   EXPECT_TRUE(WIFSIGNALED(victim) && WTERMSIG(victim) == SIGTERM) << "status " << victim;
 }
@@ -377,12 +388,12 @@ TEST_P(PidNamespace, SignalsFromTheParentReachInitOnlyWhenHandledWithSiPidZero) 
   hs.Go();
   ASSERT_TRUE(testing::Finished(child, obs))
       << "init did not survive an unhandled SIGTERM from its parent";
-  EXPECT_EQ(obs.Value("from_parent"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("from_parent_si_pid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("from_parent_si_code"), SI_USER) << obs.Dump();
-  EXPECT_EQ(obs.Value("survived_sigterm"), 1);
-  EXPECT_EQ(obs.Value("from_self"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("from_self_si_pid"), 1) << obs.Dump();
+  EXPECT_THAT(obs["from_parent"], HasValue(1));
+  EXPECT_THAT(obs["from_parent_si_pid"], HasValue(0));
+  EXPECT_THAT(obs["from_parent_si_code"], HasValue(SI_USER));
+  EXPECT_THAT(obs["survived_sigterm"], HasValue(1));
+  EXPECT_THAT(obs["from_self"], HasValue(1));
+  EXPECT_THAT(obs["from_self_si_pid"], HasValue(1));
 }
 
 // Waits (bounded) until `pid` is gone or a zombie; returns how long that took, or nullopt.
@@ -423,14 +434,14 @@ TEST_P(PidNamespace, ParentSigkillKillsInitAndEveryMemberNestedToo) {
       if (ForkInChild() == 0) report_and_wait("nested_member");
       report_and_wait("nested_init");
     }
-    w.Result("nested_clone", nested_init, errno);
+    w.Result("nested_clone", nested_init);
     report_and_wait("init");
     return 0;
   });
   ASSERT_TRUE(hs.AwaitReady(4)) << "not the init of a new namespace? "
                                 << child.Wait(kWait).Describe();
   obs.Collect();  // every process closed its copy of the pipe
-  ASSERT_GT(obs.Value("nested_clone"), 0) << obs.Dump();
+  ASSERT_THAT(obs["nested_clone"], HasValue(Gt(0)));
   ASSERT_TRUE(child.Signal(SIGKILL));
   ExitStatus st = child.Wait(kWait);
   EXPECT_EQ(st.signal, SIGKILL) << st.Describe();
@@ -454,7 +465,7 @@ TEST_P(PidNamespace, OrphansAreReparentedToInit) {
       const long middle_pid = PidInChild();
       long orphan = ForkInChild();
       if (orphan == 0) {
-        for (int i = 0; i < 10000 && ParentPidInChild() == middle_pid; ++i) SleepInChild(1);
+        for (int i = 0; i < 10000 && ParentPidInChild() == middle_pid; ++i) SleepMsInChild(1);
         w.Value("orphan_pid", PidInChild());
         w.Value("orphan_ppid", ParentPidInChild());
         ::_exit(7);
@@ -466,14 +477,14 @@ TEST_P(PidNamespace, OrphansAreReparentedToInit) {
     long reaped;
     while ((reaped = ::waitpid(-1, &status, 0)) < 0 && errno == EINTR) {
     }
-    w.Result("reaped", reaped, errno);
+    w.Result("reaped", reaped);
     w.Value("reaped_status", status);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_EQ(obs.Value("pid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("orphan_ppid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("reaped"), obs.Value("orphan_pid")) << "init did not reap the orphan";
+  ASSERT_THAT(obs["pid"], HasValue(1));
+  EXPECT_THAT(obs["orphan_ppid"], HasValue(1));
+  EXPECT_THAT(obs["reaped"], HasValue(obs.Value("orphan_pid"))) << "init did not reap the orphan";
   const int status = static_cast<int>(obs.Value("reaped_status"));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
 }
@@ -485,22 +496,22 @@ TEST_P(PidNamespace, ForkIntoANamespaceWhoseInitExitedGivesEnomem) {
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWPID));
+    w.Result("unshare", testing::Unshare(CLONE_NEWPID));
     long first = ForkInChild();
     if (first == 0) ::_exit(0);
-    w.Result("first", first, errno);
+    w.Result("first", first);
     if (first > 0) WaitInChild(first);
     long second = ForkInChild();
     if (second == 0) ::_exit(0);
-    w.Result("second", second, errno);
+    w.Result("second", second);
     if (second > 0) WaitInChild(second);
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_EQ(obs.Value("pid"), 1) << obs.Dump();
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  ASSERT_GT(obs.Value("first"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("second"), ENOMEM) << obs.Dump();
+  ASSERT_THAT(obs["pid"], HasValue(1));
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["first"], HasValue(Gt(0)));
+  EXPECT_THAT(obs["second"], FailedWith(ENOMEM));
 }
 
 // setns(2), pid_namespaces(7): entering a pid namespace moves only pid_for_children; the
@@ -524,7 +535,7 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
     w.Link("ns_before", "/proc/self/ns/pid");
     w.Link("children_before", "/proc/self/ns/pid_for_children");
     w.Value("pid_before", PidInChild());
-    NSPROBE_RECORD(w, "setns", ::setns(target.Get(), CLONE_NEWPID));
+    w.Result("setns", ::setns(target.Get(), CLONE_NEWPID));
     w.Link("ns_after", "/proc/self/ns/pid");
     w.Link("children_after", "/proc/self/ns/pid_for_children");
     w.Value("pid_after", PidInChild());
@@ -533,16 +544,16 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
       w.Value("member_pid", PidInChild());
       w.Value("member_ppid", ParentPidInChild());
       w.Link("member_ns", "/proc/self/ns/pid");
-      NSPROBE_RECORD(w, "ancestor_setns", ::setns(ancestor.Get(), CLONE_NEWPID));
+      w.Result("ancestor_setns", ::setns(ancestor.Get(), CLONE_NEWPID));
       ::_exit(0);
     }
-    w.Result("member", member, errno);
+    w.Result("member", member);
     if (member > 0) WaitInChild(member);
     hs_joiner.Ready();
     hs_joiner.AwaitGo();  // meanwhile the parent kills the namespace's init
     long late = ForkInChild();
     if (late == 0) ::_exit(0);
-    w.Result("late", late, errno);
+    w.Result("late", late);
     if (late > 0) WaitInChild(late);
     return 0;
   });
@@ -550,19 +561,19 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
   init.Kill();
   hs_joiner.Go();
   ASSERT_TRUE(testing::Finished(joiner, obs));
-  ASSERT_EQ(obs.Err("setns"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("ns_after"), obs.Text("ns_before")) << "setns moved the caller itself";
-  EXPECT_EQ(obs.Value("pid_after"), obs.Value("pid_before"));
-  EXPECT_NE(obs.Text("children_before"), init_ns) << obs.Dump();
-  EXPECT_EQ(obs.Text("children_after"), init_ns) << obs.Dump();
-  EXPECT_EQ(obs.Text("member_ns"), init_ns) << obs.Dump();
-  EXPECT_GT(obs.Value("member_pid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("member_ppid"), 0) << obs.Dump();
+  ASSERT_THAT(obs["setns"], Succeeded());
+  EXPECT_THAT(obs["ns_after"], HasText(obs.Text("ns_before"))) << "setns moved the caller itself";
+  EXPECT_THAT(obs["pid_after"], HasValue(obs.Value("pid_before")));
+  EXPECT_THAT(obs["children_before"], HasText(Ne(init_ns)));
+  EXPECT_THAT(obs["children_after"], HasText(init_ns));
+  EXPECT_THAT(obs["member_ns"], HasText(init_ns));
+  EXPECT_THAT(obs["member_pid"], HasValue(Gt(1)));
+  EXPECT_THAT(obs["member_ppid"], HasValue(0));
   // Privilege over the ancestor is checked first: only a process with it sees the EINVAL.
   const bool privileged_over_ancestor =
       mode() == Mode::kPrivileged && testing::AdministersOwnNamespace(Kind::kPid);
-  EXPECT_EQ(obs.Err("ancestor_setns"), privileged_over_ancestor ? EINVAL : EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("late"), ENOMEM) << obs.Dump();
+  EXPECT_THAT(obs["ancestor_setns"], FailedWith(privileged_over_ancestor ? EINVAL : EPERM));
+  EXPECT_THAT(obs["late"], FailedWith(ENOMEM));
 }
 
 // LTP pidns10/17: kill(-1) from init reaches every other member and not init itself, nor
@@ -579,12 +590,12 @@ TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
   Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
     w.Value("pid", PidInChild());
     if (PidInChild() != 1) return 3;  // kill(-1) outside a namespace of our own: never
-    NSPROBE_RECORD(w, "alone", ::kill(-1, SIGUSR1));
+    w.Result("alone", ::kill(-1, SIGUSR1));
     long m1 = ForkInChild();
     if (m1 == 0) PauseForeverInChild();
     long m2 = ForkInChild();
     if (m2 == 0) PauseForeverInChild();
-    NSPROBE_RECORD(w, "with_members", ::kill(-1, SIGUSR1));
+    w.Result("with_members", ::kill(-1, SIGUSR1));
     w.Value("m1_status", WaitInChild(m1));
     w.Value("m2_status", WaitInChild(m2));
     return 0;
@@ -593,9 +604,9 @@ TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
   hs_bystander.Go();
   ExitStatus bystander_status = bystander.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_EQ(obs.Err("alone"), ESRCH) << obs.Dump();
-  EXPECT_EQ(obs.Value("with_members"), 0) << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_THAT(obs["alone"], FailedWith(ESRCH));
+  EXPECT_THAT(obs["with_members"], HasValue(0));
   for (const char* key : {"m1_status", "m2_status"}) {
     const int status = static_cast<int>(obs.Value(key));
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) << key << " " << status;
@@ -619,24 +630,24 @@ TEST_P(PidNamespace, OutsidePidsAreNotValidTargetsInside) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode(), {Kind::kPid}), [&] {
-    NSPROBE_RECORD(w, "kill_parent", ::kill(parent, 0));
-    NSPROBE_RECORD(w, "kill_bystander", ::kill(other, 0));
+    w.Result("kill_parent", ::kill(parent, 0));
+    w.Result("kill_bystander", ::kill(other, 0));
     return 0;
   });
   ExitStatus st = child.Wait(kWait);
   // The contrast: the same numbers from a sibling without the namespace.
   Child plain = testing::Launch(SpecFor(mode(), {}), [&] {
-    NSPROBE_RECORD(w, "plain_kill_bystander", ::kill(other, 0));
+    w.Result("plain_kill_bystander", ::kill(other, 0));
     return 0;
   });
   ExitStatus plain_status = plain.Wait(kWait);
   hs_bystander.Go();
   bystander.Wait(kWait);
   obs.Collect();
-  ASSERT_TRUE(st.Success() && plain_status.Success()) << obs.Dump();
-  EXPECT_EQ(obs.Err("kill_parent"), ESRCH) << obs.Dump();
-  EXPECT_EQ(obs.Err("kill_bystander"), ESRCH) << obs.Dump();
-  EXPECT_EQ(obs.Value("plain_kill_bystander"), 0) << obs.Dump();
+  ASSERT_TRUE(st.Success() && plain_status.Success());
+  EXPECT_THAT(obs["kill_parent"], FailedWith(ESRCH));
+  EXPECT_THAT(obs["kill_bystander"], FailedWith(ESRCH));
+  EXPECT_THAT(obs["plain_kill_bystander"], HasValue(0));
 }
 
 // Far beyond the kernel's 32: reaching it means the clones made no namespaces at all (the
@@ -648,14 +659,14 @@ constexpr int kNestingBound = 64;
 int NestInChild(const ObservationWriter& w, int depth) {
   if (depth >= kNestingBound) {
     w.Value("deepest", depth);
-    w.Result("next", 0, 0);  // no refusal: the case fails on it
+    w.Result("next", 0);  // no refusal: the case fails on it
     return 0;
   }
   long pid = ForkInChild(CLONE_NEWPID);
   if (pid == 0) ::_exit(NestInChild(w, depth + 1));
   if (pid < 0) {
     w.Value("deepest", depth);
-    w.Result("next", -1, errno);
+    w.Failed("next", errno);
     w.Value("deepest_pid", PidInChild());
     RecordNsPidInChild(w, "deepest_nspid");
     return 0;
@@ -676,24 +687,24 @@ TEST_P(PidNamespace, NestingStopsAtTheKernelsLimit) {
     return NestInChild(w, 0);
   });
   ASSERT_TRUE(testing::Finished(child, obs, std::chrono::seconds(60)));
-  ASSERT_EQ(obs.Value("pid"), 1) << obs.Dump();
+  ASSERT_THAT(obs["pid"], HasValue(1));
   // Level of the launched child: how many namespaces lie above it.
   const auto launched_levels = NsPids(obs.Text("nspid"));
-  ASSERT_GE(launched_levels.size(), 2u) << obs.Dump();
+  ASSERT_GE(launched_levels.size(), 2u);
   const std::int64_t deepest =
       static_cast<std::int64_t>(launched_levels.size()) - 1 + obs.Value("deepest");
   if (ProcIsInTheInitialPidNamespace()) {
-    EXPECT_GE(deepest, 32) << obs.Dump();
+    EXPECT_GE(deepest, 32);
   } else {
     // Levels above this /proc are invisible: the count starts below them, so only the kernel's
     // refusal and the consistency of the chain can be checked.
-    EXPECT_GE(deepest, 2) << obs.Dump();
+    EXPECT_GE(deepest, 2);
     RecordProperty("pid_namespace_levels_counted_from", "the /proc mount's namespace");
   }
-  EXPECT_EQ(obs.Err("next"), ENOSPC) << obs.Dump();
-  EXPECT_EQ(obs.Value("deepest_pid"), 1);
+  EXPECT_THAT(obs["next"], FailedWith(ENOSPC));
+  EXPECT_THAT(obs["deepest_pid"], HasValue(1));
   const auto deepest_levels = NsPids(obs.Text("deepest_nspid"));
-  EXPECT_EQ(static_cast<std::int64_t>(deepest_levels.size()), deepest + 1) << obs.Dump();
+  EXPECT_EQ(static_cast<std::int64_t>(deepest_levels.size()), deepest + 1);
   RecordProperty("pid_namespace_levels", std::to_string(deepest));
 }
 
@@ -708,7 +719,7 @@ TEST_P(PidNamespace, InitCannotCloneASiblingOfItself) {
     if (PidInChild() != 1) return 3;  // elsewhere CLONE_PARENT would hand the test a child
     long sibling = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (sibling == 0) ::_exit(0);
-    w.Result("init_clone_parent", sibling, errno);
+    w.Result("init_clone_parent", sibling);
     long member = ForkInChild();
     if (member == 0) {
       long s = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
@@ -716,7 +727,7 @@ TEST_P(PidNamespace, InitCannotCloneASiblingOfItself) {
         w.Value("sibling_ppid", ParentPidInChild());
         ::_exit(0);
       }
-      w.Result("member_clone_parent", s, errno);
+      w.Result("member_clone_parent", s);
       ::_exit(0);
     }
     // Reap the member and the sibling it made, both init's children.
@@ -726,11 +737,11 @@ TEST_P(PidNamespace, InitCannotCloneASiblingOfItself) {
     return 0;
   });
   ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_EQ(obs.Value("pid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Err("init_clone_parent"), EINVAL) << obs.Dump();
-  EXPECT_GT(obs.Value("member_clone_parent"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("sibling_ppid"), 1) << obs.Dump();
-  EXPECT_EQ(obs.Value("reaped"), 2) << obs.Dump();
+  ASSERT_THAT(obs["pid"], HasValue(1));
+  EXPECT_THAT(obs["init_clone_parent"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["member_clone_parent"], HasValue(Gt(0)));
+  EXPECT_THAT(obs["sibling_ppid"], HasValue(1));
+  EXPECT_THAT(obs["reaped"], HasValue(2));
 }
 
 // gVisor PeerCredAcrossPIDNamespace: SO_PEERCRED gives the peer's pid as the reader's
@@ -755,10 +766,10 @@ TEST_P(PidNamespace, PeerCredentialsAreTranslatedIntoTheReadersNamespace) {
   auto connect_and_read = [&](const char* key) {
     int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-      return w.Result(key, -1, errno);
+      return w.Failed(key, errno);
     ucred cred{};
     socklen_t len = sizeof cred;
-    if (::getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return w.Result(key, -1, errno);
+    if (::getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return w.Failed(key, errno);
     w.Value(key, cred.pid);
   };
   auto accept_and_read = [&] {
@@ -784,10 +795,10 @@ TEST_P(PidNamespace, PeerCredentialsAreTranslatedIntoTheReadersNamespace) {
   listener.Reset();
   ::unlink(path.c_str());
   ::rmdir(dir.c_str());
-  ASSERT_TRUE(st.Success() && plain_status.Success()) << obs.Dump();
-  EXPECT_EQ(obs.Value("parent_seen_inside"), 0) << obs.Dump();
+  ASSERT_TRUE(st.Success() && plain_status.Success());
+  EXPECT_THAT(obs["parent_seen_inside"], HasValue(0));
   EXPECT_EQ(child_seen, child.Pid());
-  EXPECT_EQ(obs.Value("parent_seen_outside"), ::getpid()) << obs.Dump();
+  EXPECT_THAT(obs["parent_seen_outside"], HasValue(::getpid()));
   EXPECT_EQ(plain_seen, plain.Pid());
 }
 

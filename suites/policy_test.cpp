@@ -20,11 +20,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/probe.hpp"
-#include "suites/support/cross_util.hpp"
+#include "suites/support/child.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/namespaces.hpp"
 #include "suites/support/paths.hpp"
 
 extern char** environ;
@@ -117,12 +119,12 @@ TEST_P(LimitZero, ProbeNamesTheKnob) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
   const std::string sysctl = testing::MaxNamespacesSysctl(kind);
-  const ino_t host_user = testing::InodeOf("/proc/self/ns/user");
+  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   Captured c = RunInChild(
       testing::FreshUserNamespace(mode),
       [&] {
         // Never write a limit outside a user namespace of our own.
-        if (testing::InodeOf("/proc/self/ns/user") == host_user) return 80;
+        if (testing::InodeInChild("/proc/self/ns/user") == host_user) return 80;
         return WriteOnceInChild(sysctl.c_str(), "0") == 0 ? 0 : 81;
       },
       kProbeJson);

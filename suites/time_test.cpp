@@ -24,8 +24,10 @@
 
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
+#include "suites/support/child.hpp"
+#include "suites/support/entry.hpp"
 #include "suites/support/hygiene.hpp"
-#include "suites/support/kind_suite.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
 
@@ -36,9 +38,15 @@
 namespace nsprobe {
 namespace {
 
+using testing::FailedWith;
+using ::testing::Ge;
+using testing::HasText;
+using testing::HasValue;
+using ::testing::Ne;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
+using testing::Succeeded;
 
 constexpr std::int64_t kNsPerSec = 1'000'000'000;
 constexpr std::int64_t kDay = 86400;
@@ -89,7 +97,7 @@ void RecordClocks(const ObservationWriter& w) {
 void WaitAndCollect(Child& child, Observations& obs) {
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
 }
 
 // Our reading of a clock before and after the child ran.
@@ -180,7 +188,7 @@ class TimeNamespace : public testing::NoLeaksTest, public ::testing::WithParamIn
       RecordClocks(w);
       w.Value("uptime_centis", ReadUptimeCentis());
       struct sysinfo info {};
-      NSPROBE_RECORD(w, "sysinfo", ::sysinfo(&info));
+      w.Result("sysinfo", ::sysinfo(&info));
       w.Value("sysinfo_uptime", info.uptime);
       w.Value("btime", ReadBtime());
       w.Link("ns", "/proc/self/ns/time");
@@ -284,7 +292,7 @@ TEST_P(TimeNamespace, AbsoluteSleepAndTimerfdUseNamespaceTime) {
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     w.Value("after_sleep", Ns(now));
     int tfd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-    w.Result("timerfd_create", tfd, errno);
+    w.Result("timerfd_create", tfd);
     itimerspec spec_abs{};
     spec_abs.it_value = now;
     spec_abs.it_value.tv_nsec += 20'000'000;
@@ -292,10 +300,9 @@ TEST_P(TimeNamespace, AbsoluteSleepAndTimerfdUseNamespaceTime) {
       spec_abs.it_value.tv_sec += 1;
       spec_abs.it_value.tv_nsec -= kNsPerSec;
     }
-    NSPROBE_RECORD(w, "timerfd_settime",
-                   ::timerfd_settime(tfd, TFD_TIMER_ABSTIME, &spec_abs, nullptr));
+    w.Result("timerfd_settime", ::timerfd_settime(tfd, TFD_TIMER_ABSTIME, &spec_abs, nullptr));
     std::uint64_t expirations = 0;
-    NSPROBE_RECORD(w, "timerfd_read", ::read(tfd, &expirations, sizeof expirations));
+    w.Result("timerfd_read", ::read(tfd, &expirations, sizeof expirations));
     w.Value("expirations", static_cast<std::int64_t>(expirations));
     ::close(tfd);
     return 0;
@@ -304,14 +311,14 @@ TEST_P(TimeNamespace, AbsoluteSleepAndTimerfdUseNamespaceTime) {
   ExitStatus st = child.Wait(std::chrono::seconds(10));
   mono.after = Now(CLOCK_MONOTONIC);
   obs.Collect();
-  ASSERT_FALSE(st.timed_out) << "an absolute deadline was read in the host's time; " << obs.Dump();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
-  EXPECT_TRUE(Within(obs.Value("start"), Ns(kMonotonicOffset), mono)) << obs.Dump();
-  EXPECT_EQ(obs.Value("sleep"), 0) << obs.Dump();
-  EXPECT_GE(obs.Value("after_sleep"), obs.Value("start") + 20'000'000) << obs.Dump();
-  EXPECT_EQ(obs.Err("timerfd_settime"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("timerfd_read"), 8) << obs.Dump();
-  EXPECT_EQ(obs.Value("expirations"), 1) << obs.Dump();
+  ASSERT_FALSE(st.timed_out) << "an absolute deadline was read in the host's time";
+  ASSERT_TRUE(st.Success()) << st.Describe();
+  EXPECT_TRUE(Within(obs.Value("start"), Ns(kMonotonicOffset), mono));
+  EXPECT_THAT(obs["sleep"], HasValue(0));
+  EXPECT_THAT(obs["after_sleep"], HasValue(Ge(obs.Value("start") + 20'000'000)));
+  EXPECT_THAT(obs["timerfd_settime"], Succeeded());
+  EXPECT_THAT(obs["timerfd_read"], HasValue(8));
+  EXPECT_THAT(obs["expirations"], HasValue(1));
 }
 
 // The cases below drive unshare/setns/timens_offsets by hand inside a child of the mode's
@@ -331,11 +338,11 @@ TEST_P(TimeNamespaceEntry, OffsetsAreFrozenOnceAProcessEntered) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(mode, {}), [&] {
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
+    w.Result("unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-    w.Result("open", fd, errno);
+    w.Result("open", fd);
     const char first[] = "monotonic 100 0";
-    NSPROBE_RECORD(w, "write_first", ::write(fd, first, sizeof first - 1));
+    w.Result("write_first", ::write(fd, first, sizeof first - 1));
     if (entry == Entry::kFork) {
       long pid = testing::ForkInChild();
       if (pid == 0) {
@@ -347,27 +354,27 @@ TEST_P(TimeNamespaceEntry, OffsetsAreFrozenOnceAProcessEntered) {
       if (pid > 0) testing::WaitInChild(pid);
     } else {
       int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-      NSPROBE_RECORD(w, "setns", ::setns(ns, CLONE_NEWTIME));
+      w.Result("setns", ::setns(ns, CLONE_NEWTIME));
       timespec ts{};
       ::clock_gettime(CLOCK_MONOTONIC, &ts);
       w.Value("member_monotonic", Ns(ts));
     }
     const char second[] = "monotonic 200 0";
-    NSPROBE_RECORD(w, "write_second", ::write(fd, second, sizeof second - 1));
+    w.Result("write_second", ::write(fd, second, sizeof second - 1));
     int again = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-    NSPROBE_RECORD(w, "write_reopened", ::write(again, second, sizeof second - 1));
+    w.Result("write_reopened", ::write(again, second, sizeof second - 1));
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   mono.after = Now(CLOCK_MONOTONIC);
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("write_first"), 0) << "before anyone entered: " << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  EXPECT_THAT(obs["write_first"], Succeeded()) << "before anyone entered";
   if (entry == Entry::kSetns) {
-    ASSERT_EQ(obs.Err("setns"), 0) << obs.Dump();
+    ASSERT_THAT(obs["setns"], Succeeded());
   }
-  EXPECT_EQ(obs.Err("write_second"), EACCES) << obs.Dump();
-  EXPECT_EQ(obs.Err("write_reopened"), EACCES) << obs.Dump();
-  EXPECT_TRUE(Within(obs.Value("member_monotonic"), 100 * kNsPerSec, mono)) << obs.Dump();
+  EXPECT_THAT(obs["write_second"], FailedWith(EACCES));
+  EXPECT_THAT(obs["write_reopened"], FailedWith(EACCES));
+  EXPECT_TRUE(Within(obs.Value("member_monotonic"), 100 * kNsPerSec, mono));
 }
 
 INSTANTIATE_TEST_SUITE_P(ModesAndEntries, TimeNamespaceEntry,
@@ -400,22 +407,21 @@ TEST_P(TimeNamespace, MalformedOffsetLinesAreRejected) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
+    w.Result("unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-    w.Result("open", fd, errno);
-    for (const Case& c : kCases)
-      NSPROBE_RECORD(w, c.what, ::write(fd, c.line, std::strlen(c.line)));
+    w.Result("open", fd);
+    for (const Case& c : kCases) w.Result(c.what, ::write(fd, c.line, std::strlen(c.line)));
     const char good[] = "1 10 0";
-    NSPROBE_RECORD(w, "well-formed", ::write(fd, good, sizeof good - 1));
+    w.Result("well-formed", ::write(fd, good, sizeof good - 1));
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Err("open"), 0) << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["open"], Succeeded());
   for (const Case& c : kCases)
-    EXPECT_EQ(obs.Err(c.what), c.err)
+    EXPECT_THAT(obs[c.what], FailedWith(c.err))
         << c.what << ": write(\"" << c.line << "\") returned " << obs.Value(c.what);
-  EXPECT_EQ(obs.Err("well-formed"), 0) << obs.Dump();
+  EXPECT_THAT(obs["well-formed"], Succeeded());
 }
 
 // unshare(CLONE_NEWTIME) leaves the caller where it was and changes only
@@ -426,10 +432,10 @@ TEST_P(TimeNamespace, UnshareMovesChildrenNotTheCaller) {
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
     w.Link("time_before", "/proc/self/ns/time");
-    NSPROBE_RECORD(w, "unshare", testing::Unshare(CLONE_NEWTIME));
+    w.Result("unshare", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     const char offset[] = "monotonic 86400 0";
-    NSPROBE_RECORD(w, "write", ::write(fd, offset, sizeof offset - 1));
+    w.Result("write", ::write(fd, offset, sizeof offset - 1));
     w.Link("time_after", "/proc/self/ns/time");
     w.Link("for_children_after", "/proc/self/ns/time_for_children");
     timespec ts{};
@@ -447,11 +453,11 @@ TEST_P(TimeNamespace, UnshareMovesChildrenNotTheCaller) {
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   mono.after = Now(CLOCK_MONOTONIC);
-  ASSERT_EQ(obs.Err("unshare"), 0) << obs.Dump();
-  ASSERT_EQ(obs.Err("write"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("time_after"), obs.Text("time_before")) << obs.Dump();
-  EXPECT_NE(obs.Text("for_children_after"), obs.Text("time_before")) << obs.Dump();
-  EXPECT_EQ(obs.Text("child_time"), obs.Text("for_children_after")) << obs.Dump();
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["write"], Succeeded());
+  EXPECT_THAT(obs["time_after"], HasText(obs.Text("time_before")));
+  EXPECT_THAT(obs["for_children_after"], HasText(Ne(obs.Text("time_before"))));
+  EXPECT_THAT(obs["child_time"], HasText(obs.Text("for_children_after")));
   EXPECT_TRUE(Within(obs.Value("caller_monotonic"), 0, mono)) << "the caller";
   EXPECT_TRUE(Within(obs.Value("child_monotonic"), kDay * kNsPerSec, mono)) << "its child";
 }
@@ -464,24 +470,24 @@ TEST_P(TimeNamespace, SetnsMovesTheCaller) {
   Observations obs;
   auto w = obs.Writer();
   Child child = testing::Launch(SpecFor(GetParam(), {}), [&] {
-    NSPROBE_RECORD(w, "unshare_outer", testing::Unshare(CLONE_NEWTIME));
+    w.Result("unshare_outer", testing::Unshare(CLONE_NEWTIME));
     int outer = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-    NSPROBE_RECORD(w, "setns_outer", ::setns(outer, CLONE_NEWTIME));
+    w.Result("setns_outer", ::setns(outer, CLONE_NEWTIME));
     w.Link("outer", "/proc/self/ns/time");
-    NSPROBE_RECORD(w, "unshare_inner", testing::Unshare(CLONE_NEWTIME));
+    w.Result("unshare_inner", testing::Unshare(CLONE_NEWTIME));
     int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
     const char offset[] = "monotonic 86400 0";
-    NSPROBE_RECORD(w, "write", ::write(fd, offset, sizeof offset - 1));
+    w.Result("write", ::write(fd, offset, sizeof offset - 1));
     int inner = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
     w.Link("inner_for_children", "/proc/self/ns/time_for_children");
-    NSPROBE_RECORD(w, "setns_inner", ::setns(inner, CLONE_NEWTIME));
+    w.Result("setns_inner", ::setns(inner, CLONE_NEWTIME));
     w.Link("inner", "/proc/self/ns/time");
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     w.Value("inner_vdso", Ns(ts));
     ::syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
     w.Value("inner_syscall", Ns(ts));
-    NSPROBE_RECORD(w, "setns_back", ::setns(outer, CLONE_NEWTIME));
+    w.Result("setns_back", ::setns(outer, CLONE_NEWTIME));
     w.Link("back", "/proc/self/ns/time");
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     w.Value("back_vdso", Ns(ts));
@@ -491,10 +497,10 @@ TEST_P(TimeNamespace, SetnsMovesTheCaller) {
   mono.after = Now(CLOCK_MONOTONIC);
   for (const char* key :
        {"unshare_outer", "setns_outer", "unshare_inner", "write", "setns_inner", "setns_back"})
-    ASSERT_EQ(obs.Err(key), 0) << key << ": " << obs.Dump();
-  EXPECT_EQ(obs.Text("inner"), obs.Text("inner_for_children")) << obs.Dump();
-  EXPECT_NE(obs.Text("inner"), obs.Text("outer")) << obs.Dump();
-  EXPECT_EQ(obs.Text("back"), obs.Text("outer")) << obs.Dump();
+    ASSERT_THAT(obs[key], Succeeded()) << key;
+  EXPECT_THAT(obs["inner"], HasText(obs.Text("inner_for_children")));
+  EXPECT_THAT(obs["inner"], HasText(Ne(obs.Text("outer"))));
+  EXPECT_THAT(obs["back"], HasText(obs.Text("outer")));
   EXPECT_TRUE(Within(obs.Value("inner_vdso"), kDay * kNsPerSec, mono)) << "vDSO after setns";
   EXPECT_TRUE(Within(obs.Value("inner_syscall"), kDay * kNsPerSec, mono)) << "syscall";
   EXPECT_TRUE(Within(obs.Value("back_vdso"), 0, mono)) << "vDSO after setns back";
@@ -521,19 +527,19 @@ TEST_P(TimeNamespace, Clone3StartsTheChildInANamespaceWithFrozenZeroOffsets) {
       w.Value("child_monotonic", Ns(ts));
       int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
       const char offset[] = "monotonic 86400 0";
-      NSPROBE_RECORD(w, "write", ::write(fd, offset, sizeof offset - 1));
+      w.Result("write", ::write(fd, offset, sizeof offset - 1));
       ::_exit(0);
     }
-    w.Result("clone3", pid, errno);
+    w.Result("clone3", pid);
     if (pid > 0) testing::WaitInChild(pid);
     w.Link("parent_time", "/proc/self/ns/time");
     return 0;
   });
   ASSERT_NO_FATAL_FAILURE(WaitAndCollect(child, obs));
   mono.after = Now(CLOCK_MONOTONIC);
-  ASSERT_EQ(obs.Err("clone3"), 0) << obs.Dump();
-  EXPECT_NE(obs.Text("child_time"), obs.Text("parent_time")) << obs.Dump();
-  EXPECT_EQ(obs.Err("write"), EACCES) << obs.Dump();
+  ASSERT_THAT(obs["clone3"], Succeeded());
+  EXPECT_THAT(obs["child_time"], HasText(Ne(obs.Text("parent_time"))));
+  EXPECT_THAT(obs["write"], FailedWith(EACCES));
   EXPECT_TRUE(Within(obs.Value("child_monotonic"), 0, mono));
 }
 

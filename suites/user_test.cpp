@@ -21,17 +21,25 @@
 
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
-#include "suites/support/entry_paths.hpp"
+#include "suites/support/entry.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
+#include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
 namespace {
 
 using testing::Entry;
+using testing::FailedWith;
 using ::testing::HasSubstr;
+using testing::HasText;
+using testing::HasValue;
 using testing::Holder;
+using ::testing::Ne;
 using testing::Observations;
 using testing::ObservationWriter;
 using testing::SpecFor;
@@ -57,7 +65,7 @@ std::uint64_t FullCaps() {
 
 void RecordWrite(const ObservationWriter& w, const char* key, const char* path, const char* text) {
   int err = WriteOnceInChild(path, text);
-  w.Result(key, err == 0 ? 0 : -1, err);
+  w.Status(key, err);
 }
 
 // The id inside that `map` (a uid_map/gid_map text) gives to the outside id `id`.
@@ -151,18 +159,18 @@ TEST_P(UserEntry, IdsReadThroughTheMapWithFullCapabilities) {
         return 0;
       });
   obs.Collect();
-  ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs.Dump();
+  ASSERT_TRUE(st.Success()) << st.Describe();
   const std::string our_map = ReadFile("/proc/self/uid_map");
-  EXPECT_NE(obs.Text("ns_link"), ReadNsLink(0, Kind::kUser)) << obs.Dump();
-  EXPECT_NE(obs.Text("uid_map"), our_map) << "the contrast: our own uid_map";
+  EXPECT_THAT(obs["ns_link"], HasText(Ne(ReadNsLink(0, Kind::kUser))));
+  EXPECT_THAT(obs["uid_map"], HasText(Ne(our_map))) << "the contrast: our own uid_map";
   // Whoever ends up inside keeps its id outside (the creator's); inside it reads through the
   // namespace's map, or as the overflow uid when the map does not cover it.
   const std::uint32_t outside =
       mode == Mode::kPrivileged || ::geteuid() != 0 ? ::geteuid() : testing::kNobody.uid;
   const std::uint32_t overflow = std::atoi(ReadFile("/proc/sys/kernel/overflowuid").c_str());
-  EXPECT_EQ(obs.Value("uid"), Inside(obs.Text("uid_map"), outside).value_or(overflow))
-      << "outside uid " << outside << "; " << obs.Dump();
-  EXPECT_EQ(static_cast<std::uint64_t>(obs.Value("caps")), FullCaps()) << obs.Dump();
+  EXPECT_THAT(obs["uid"], HasValue(Inside(obs.Text("uid_map"), outside).value_or(overflow)))
+      << "outside uid " << outside;
+  EXPECT_EQ(static_cast<std::uint64_t>(obs.Value("caps")), FullCaps());
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, UserEntry,
@@ -183,12 +191,10 @@ TEST_P(UserNamespace, UnmappedIdsReadAsTheOverflowIds) {
   });
   ASSERT_TRUE(c.Wait(kWait).Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("uid"), std::atoi(ReadFile("/proc/sys/kernel/overflowuid").c_str()))
-      << obs.Dump();
-  EXPECT_EQ(obs.Value("gid"), std::atoi(ReadFile("/proc/sys/kernel/overflowgid").c_str()))
-      << obs.Dump();
-  EXPECT_EQ(obs.Text("uid_map"), "") << obs.Dump();
-  EXPECT_EQ(obs.Text("gid_map"), "") << obs.Dump();
+  EXPECT_THAT(obs["uid"], HasValue(std::atoi(ReadFile("/proc/sys/kernel/overflowuid").c_str())));
+  EXPECT_THAT(obs["gid"], HasValue(std::atoi(ReadFile("/proc/sys/kernel/overflowgid").c_str())));
+  EXPECT_THAT(obs["uid_map"], HasText(""));
+  EXPECT_THAT(obs["gid_map"], HasText(""));
   EXPECT_NE(ReadFile("/proc/self/uid_map"), "") << "the contrast: our uid_map";
 }
 
@@ -206,9 +212,9 @@ TEST_P(UserNamespace, MappedRootHasFullCapabilitiesInsideAndIsItsCreatorOutside)
   std::string status = ReadFile("/proc/" + std::to_string(h.Pid()) + "/status");
   ASSERT_TRUE(h.Release().Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("uid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("gid"), 0) << obs.Dump();
-  EXPECT_EQ(static_cast<std::uint64_t>(obs.Value("caps")), FullCaps()) << obs.Dump();
+  EXPECT_THAT(obs["uid"], HasValue(0));
+  EXPECT_THAT(obs["gid"], HasValue(0));
+  EXPECT_EQ(static_cast<std::uint64_t>(obs.Value("caps")), FullCaps());
   const std::string outside = std::to_string(MappedRootOutside());
   EXPECT_THAT(status, HasSubstr("Uid:\t" + outside + "\t" + outside))
       << "what we see of the same process";
@@ -227,7 +233,7 @@ TEST_P(UserNamespace, MappedRootHasFullCapabilitiesInsideAndIsItsCreatorOutside)
                   .Wait(kWait)
                   .Success());
   sib.Collect();
-  EXPECT_EQ(sib.Value("caps"), 0) << "uid " << outside << " outside has capabilities";
+  EXPECT_THAT(sib["caps"], HasValue(0)) << "uid " << outside << " outside has capabilities";
 }
 
 TEST_P(UserNamespace, CapabilitiesDoNotReachTheParentsResources) {
@@ -244,11 +250,11 @@ TEST_P(UserNamespace, CapabilitiesDoNotReachTheParentsResources) {
     ::stat("/proc/self/ns/user", &st);
     w.Value("own_user_ns", st.st_ino != our_user_ns ? 1 : 0);
     if (st.st_ino == our_user_ns) return;  // our own powers: nothing to learn, nothing to risk
-    NSPROBE_RECORD(w, "sethostname", ::syscall(SYS_sethostname, name.c_str(), name.size()));
+    w.Result("sethostname", ::syscall(SYS_sethostname, name.c_str(), name.size()));
     long m = ::mount("none", dir, "tmpfs", 0, nullptr);
-    NSPROBE_RECORD(w, "mount", m);
+    w.Result("mount", m);
     if (m == 0) ::umount2(dir, MNT_DETACH);
-    NSPROBE_RECORD(w, "reboot", ::syscall(SYS_reboot, 0, 0, 0, nullptr));
+    w.Result("reboot", ::syscall(SYS_reboot, 0, 0, 0, nullptr));
   };
   Observations obs;
   auto w = obs.Writer();
@@ -274,12 +280,12 @@ TEST_P(UserNamespace, CapabilitiesDoNotReachTheParentsResources) {
                   .Wait(kWait)
                   .Success());
   own.Collect();
-  ASSERT_EQ(obs.Value("own_user_ns"), 1) << "the child shares our user namespace; " << obs.Dump();
-  EXPECT_EQ(obs.Err("sethostname"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("mount"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("reboot"), EPERM) << obs.Dump();
-  EXPECT_EQ(own.Value("sethostname"), 0) << own.Dump();
-  EXPECT_EQ(own.Value("mount"), 0) << own.Dump();
+  ASSERT_THAT(obs["own_user_ns"], HasValue(1)) << "the child shares our user namespace";
+  EXPECT_THAT(obs["sethostname"], FailedWith(EPERM));
+  EXPECT_THAT(obs["mount"], FailedWith(EPERM));
+  EXPECT_THAT(obs["reboot"], FailedWith(EPERM));
+  EXPECT_THAT(own["sethostname"], HasValue(0));
+  EXPECT_THAT(own["mount"], HasValue(0));
 }
 
 TEST_P(UserNamespace, MapsCanBeWrittenOnlyOnce) {
@@ -303,10 +309,10 @@ TEST_P(UserNamespace, MapsCanBeWrittenOnlyOnce) {
   if (fd >= 0) ::close(fd);
   ASSERT_TRUE(h.Release().Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("gid_map_1"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("uid_map_1"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("gid_map_2"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("uid_map_2"), EPERM) << obs.Dump();
+  EXPECT_THAT(obs["gid_map_1"], HasValue(0));
+  EXPECT_THAT(obs["uid_map_1"], HasValue(0));
+  EXPECT_THAT(obs["gid_map_2"], FailedWith(EPERM));
+  EXPECT_THAT(obs["uid_map_2"], FailedWith(EPERM));
   EXPECT_EQ(from_parent, EPERM) << "a second write from outside: " << std::strerror(from_parent);
 }
 
@@ -333,19 +339,19 @@ TEST_P(UserNamespace, AWriterInsideMayMapOnlyItsOwnIdAndGidNeedsSetgroupsDeny) {
           .Wait(kWait)
           .Success());
   obs.Collect();
-  EXPECT_EQ(obs.Err("other_uid"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("two_uids"), EPERM) << obs.Dump();
+  EXPECT_THAT(obs["other_uid"], FailedWith(EPERM));
+  EXPECT_THAT(obs["two_uids"], FailedWith(EPERM));
   if (ReadFile("/proc/self/setgroups") == "allow\n") {
-    EXPECT_EQ(obs.Err("gid_before_deny"), EPERM) << obs.Dump();
-    EXPECT_EQ(obs.Value("deny"), 0) << obs.Dump();
-    EXPECT_EQ(obs.Value("gid_after_deny"), 0) << obs.Dump();
+    EXPECT_THAT(obs["gid_before_deny"], FailedWith(EPERM));
+    EXPECT_THAT(obs["deny"], HasValue(0));
+    EXPECT_THAT(obs["gid_after_deny"], HasValue(0));
   } else {
     // Our own namespace denies setgroups (as under `unshare -Ur`), and a new one inherits
     // that: the gid map needs nothing first, and it is then written.
-    EXPECT_EQ(obs.Value("gid_before_deny"), 0) << obs.Dump();
+    EXPECT_THAT(obs["gid_before_deny"], HasValue(0));
   }
-  EXPECT_EQ(obs.Value("own_uid"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Value("uid"), 0) << obs.Dump();
+  EXPECT_THAT(obs["own_uid"], HasValue(0));
+  EXPECT_THAT(obs["uid"], HasValue(0));
 }
 
 TEST_P(UserNamespace, SetgroupsDenyIsFinalAndInherited) {
@@ -356,14 +362,13 @@ TEST_P(UserNamespace, SetgroupsDenyIsFinalAndInherited) {
   ASSERT_TRUE(testing::Launch(BareSpec(),
                               [&] {
                                 w.File("initial", "/proc/self/setgroups");
-                                NSPROBE_RECORD(w, "setgroups_call",
-                                               ::syscall(SYS_setgroups, 0, nullptr));
+                                w.Result("setgroups_call", ::syscall(SYS_setgroups, 0, nullptr));
                                 RecordWrite(w, "deny", "/proc/self/setgroups", "deny");
                                 RecordWrite(w, "allow", "/proc/self/setgroups", "allow");
                                 w.File("after", "/proc/self/setgroups");
                                 RecordWrite(w, "gid_map", "/proc/self/gid_map", own_gid.c_str());
                                 RecordWrite(w, "uid_map", "/proc/self/uid_map", own_uid.c_str());
-                                NSPROBE_RECORD(w, "nested", testing::Unshare(CLONE_NEWUSER));
+                                w.Result("nested", testing::Unshare(CLONE_NEWUSER));
                                 w.File("nested_setgroups", "/proc/self/setgroups");
                                 return 0;
                               })
@@ -371,14 +376,13 @@ TEST_P(UserNamespace, SetgroupsDenyIsFinalAndInherited) {
                   .Success());
   obs.Collect();
   const std::string ours = ReadFile("/proc/self/setgroups");
-  EXPECT_EQ(obs.Text("initial"), ours)
-      << "a new namespace starts with its parent's setting; " << obs.Dump();
-  EXPECT_EQ(obs.Err("setgroups_call"), EPERM) << "setgroups(2) before a gid map; " << obs.Dump();
-  EXPECT_EQ(obs.Value("deny"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Err("allow"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Text("after"), "deny\n") << obs.Dump();
-  ASSERT_EQ(obs.Value("nested"), 0) << obs.Dump();
-  EXPECT_EQ(obs.Text("nested_setgroups"), "deny\n") << "a child user namespace inherits deny";
+  EXPECT_THAT(obs["initial"], HasText(ours)) << "a new namespace starts with its parent's setting";
+  EXPECT_THAT(obs["setgroups_call"], FailedWith(EPERM)) << "setgroups(2) before a gid map";
+  EXPECT_THAT(obs["deny"], HasValue(0));
+  EXPECT_THAT(obs["allow"], FailedWith(EPERM));
+  EXPECT_THAT(obs["after"], HasText("deny\n"));
+  ASSERT_THAT(obs["nested"], HasValue(0));
+  EXPECT_THAT(obs["nested_setgroups"], HasText("deny\n")) << "a child user namespace inherits deny";
 }
 
 TEST_P(UserNamespace, SetgroupsDenyAfterAGidMapIsRefused) {
@@ -399,9 +403,9 @@ TEST_P(UserNamespace, SetgroupsDenyAfterAGidMapIsRefused) {
                   .Wait(kWait)
                   .Success());
   obs.Collect();
-  ASSERT_NE(obs.Text("user_ns"), ReadNsLink(0, Kind::kUser)) << obs.Dump();
-  ASSERT_NE(obs.Text("gid_map"), "") << obs.Dump();
-  EXPECT_EQ(obs.Err("deny"), EPERM) << obs.Dump();
+  ASSERT_THAT(obs["user_ns"], HasText(Ne(ReadNsLink(0, Kind::kUser))));
+  ASSERT_THAT(obs["gid_map"], HasText(Ne("")));
+  EXPECT_THAT(obs["deny"], FailedWith(EPERM));
 }
 
 TEST_P(UserNamespace, MapLinesMustNotOverlapOrBeEmptyAndNumberAtMost340) {
@@ -433,10 +437,10 @@ TEST_P(UserNamespace, MapLinesMustNotOverlapOrBeEmptyAndNumberAtMost340) {
   }
   ASSERT_TRUE(h.Release().Success());
   obs.Collect();
-  EXPECT_EQ(obs.Err("zero"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Err("overlap"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Err("lines_341"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Err("lines_340"), EPERM) << obs.Dump();
+  EXPECT_THAT(obs["zero"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["overlap"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["lines_341"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["lines_340"], FailedWith(EPERM));
   if (!root_wrote.empty()) {
     EXPECT_EQ(std::count(root_wrote.begin(), root_wrote.end(), '\n'), 340) << root_wrote;
   }
@@ -460,7 +464,7 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
                                   int e = WriteOnceInChild("/proc/self/gid_map", g);
                                   if (e == 0) e = WriteOnceInChild("/proc/self/uid_map", u);
                                   if (e != 0) {
-                                    w.Result("map", -1, e);
+                                    w.Failed("map", e);
                                     return 1;
                                   }
                                   if (testing::Unshare(CLONE_NEWUSER) != 0) {
@@ -468,13 +472,12 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
                                     break;
                                   }
                                 }
-                                w.Result("depth", depth, err);
+                                w.Value("depth", depth);
                                 w.Value("last_err", err);
                                 return 0;
                               })
                   .Wait(kWait)
-                  .Success())
-      << obs.Dump();
+                  .Success());
   obs.Collect();
   // The level of our own namespace: how many parents it has.
   int our_level = 0;
@@ -485,9 +488,8 @@ TEST_P(UserNamespace, NestingStopsAtTheKernelsDepthLimit) {
     ++our_level;
   }
   const std::int64_t deepest = our_level + obs.Value("depth");
-  EXPECT_GE(deepest, 32) << obs.Dump();
-  EXPECT_EQ(obs.Value("last_err"), ENOSPC)
-      << "the refusal at level " << deepest + 1 << "; " << obs.Dump();
+  EXPECT_GE(deepest, 32);
+  EXPECT_THAT(obs["last_err"], HasValue(ENOSPC)) << "the refusal at level " << deepest + 1;
   RecordProperty("deepest_user_namespace_level", std::to_string(deepest));
 }
 
@@ -540,9 +542,9 @@ TEST_P(UserNamespace, ExecClearsTheCapabilitiesOfANonRootUid) {
                   .Wait(kWait)
                   .Success());
   obs.Collect();
-  EXPECT_EQ(obs.Value("uid"), 1000) << obs.Dump();
+  EXPECT_THAT(obs["uid"], HasValue(1000));
   EXPECT_EQ(static_cast<std::uint64_t>(obs.Value("caps")), FullCaps())
-      << "before exec, uid 1000 holds the creator's capabilities; " << obs.Dump();
+      << "before exec, uid 1000 holds the creator's capabilities";
   char full[32];
   std::snprintf(full, sizeof full, "CapEff:\t%016llx\n",
                 static_cast<unsigned long long>(FullCaps()));
@@ -558,9 +560,9 @@ TEST_P(UserNamespace, SetnsIntoASiblingUserNamespaceIsRefused) {
   auto w = obs.Writer();
   ASSERT_TRUE(testing::Launch(BareSpec(),
                               [&] {
-                                NSPROBE_RECORD(w, "sibling", ::setns(a_ns.Get(), CLONE_NEWUSER));
+                                w.Result("sibling", ::setns(a_ns.Get(), CLONE_NEWUSER));
                                 int own = ::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-                                NSPROBE_RECORD(w, "own", ::setns(own, CLONE_NEWUSER));
+                                w.Result("own", ::setns(own, CLONE_NEWUSER));
                                 return 0;
                               })
                   .Wait(kWait)
@@ -579,9 +581,9 @@ TEST_P(UserNamespace, SetnsIntoASiblingUserNamespaceIsRefused) {
   const std::string a_link = ReadNsLink(a.Pid(), Kind::kUser);
   ASSERT_TRUE(a.Release().Success());
   obs.Collect();
-  EXPECT_EQ(obs.Err("sibling"), EPERM) << obs.Dump();
-  EXPECT_EQ(obs.Err("own"), EINVAL) << obs.Dump();
-  EXPECT_EQ(obs.Text("joined"), a_link) << obs.Dump();
+  EXPECT_THAT(obs["sibling"], FailedWith(EPERM));
+  EXPECT_THAT(obs["own"], FailedWith(EINVAL));
+  EXPECT_THAT(obs["joined"], HasText(a_link));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, UserNamespace, testing::kBothModes, testing::ModeParamName);

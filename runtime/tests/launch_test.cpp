@@ -41,7 +41,7 @@ TEST_P(LaunchKind, ChildIsInANewNamespaceOfThatKind) {
   auto w = obs.Writer();
   Child child = Launch(SpecFor(mode, KindSet{kind}), [&] {
     struct stat st {};
-    w.Result("stat", ::stat(path.c_str(), &st), errno);
+    w.Result("stat", ::stat(path.c_str(), &st));
     w.Value("ino", static_cast<std::int64_t>(st.st_ino));
     return 42;
   });

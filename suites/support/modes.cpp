@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <map>
-#include <mutex>
-
 namespace nsprobe::testing {
 
 Spec SpecFor(Mode mode, KindSet kinds) {
@@ -18,22 +15,36 @@ Spec SpecFor(Mode mode, KindSet kinds) {
   return spec;
 }
 
-std::string UnavailableReason(Kind kind, Mode mode) {
-  static std::mutex mu;
-  static std::map<std::pair<Kind, Mode>, std::string> cache;
-  std::lock_guard lock(mu);
-  auto key = std::pair{kind, mode};
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    ProbeOptions options;
-    options.unprivileged = kNobody;
-    it = cache.emplace(key, ProbeOne(kind, mode, options).reason).first;
-  }
-  return it->second;
+Spec FreshUserNamespace(Mode mode) {
+  Spec spec = SpecFor(mode, KindSet{Kind::kUser});
+  spec.map_root = true;
+  return spec;
+}
+
+// The probe's "unprivileged" is uid 65534 by default, the same as kNobody.
+static_assert(ProbeOptions{}.unprivileged.uid == kNobody.uid);
+
+std::string UnavailableReason(Kind kind, Mode mode) { return ProbeReasonOnce(kind, mode); }
+
+std::string UnavailableReason(KindSet kinds, Mode mode) {
+  std::string why;
+  kinds.ForEach([&](Kind k) {
+    if (why.empty()) why = UnavailableReason(k, mode);
+  });
+  return why;
 }
 
 std::string ModeParamName(const ::testing::TestParamInfo<Mode>& info) {
   return std::string(ModeName(info.param));
+}
+
+std::string KindParamName(const ::testing::TestParamInfo<Kind>& info) {
+  return std::string(Name(info.param));
+}
+
+std::string KindModeParamName(const ::testing::TestParamInfo<std::tuple<Kind, Mode>>& info) {
+  return std::string(Name(std::get<0>(info.param))) + "_" +
+         std::string(ModeName(std::get<1>(info.param)));
 }
 
 }  // namespace nsprobe::testing

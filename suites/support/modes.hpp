@@ -1,14 +1,24 @@
-// The two privilege modes every isolation case runs in, and skips that come only from the
-// probe.
+// The two privilege modes every isolation case runs in, skips that come only from the probe,
+// and readable gtest parameters: printers for Mode and Kind, and name generators.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
+#include <tuple>
 
+#include "runtime/kind.hpp"
 #include "runtime/probe.hpp"
 #include "runtime/spec.hpp"
-#include "suites/support/seam.hpp"
+
+namespace nsprobe {
+
+// Found by argument-dependent lookup, so a parameter prints as "unprivileged", not as a byte.
+inline void PrintTo(Mode mode, std::ostream* os) { *os << ModeName(mode); }
+inline void PrintTo(Kind kind, std::ostream* os) { *os << Name(kind); }
+
+}  // namespace nsprobe
 
 namespace nsprobe::testing {
 
@@ -19,13 +29,29 @@ inline constexpr Credentials kNobody{65534, 65534};
 // namespace with the creator mapped to root, created as kNobody when we are root.
 Spec SpecFor(Mode mode, KindSet kinds);
 
+// A fresh user namespace to set limits in, created by root (privileged) or by uid 65534
+// (unprivileged); either way the child is root in it and holds every capability there.
+Spec FreshUserNamespace(Mode mode);
+
 // The probe's reason why `kind` cannot be created in `mode` here, or empty when it can.
-// Cached per process.
+// Cached per process (ProbeReasonOnce).
 std::string UnavailableReason(Kind kind, Mode mode);
+// The first such reason among `kinds`, or empty.
+std::string UnavailableReason(KindSet kinds, Mode mode);
+
+inline const auto kBothModes = ::testing::Values(Mode::kPrivileged, Mode::kUnprivileged);
+// Every kind in both modes.
+inline const auto kEveryKindBothModes =
+    ::testing::Combine(::testing::Values(Kind::kMnt, Kind::kUts, Kind::kIpc, Kind::kNet, Kind::kPid,
+                                         Kind::kUser, Kind::kCgroup, Kind::kTime),
+                       kBothModes);
 
 // gtest parameter names: "privileged", "unprivileged".
 std::string ModeParamName(const ::testing::TestParamInfo<Mode>& info);
-inline const auto kBothModes = ::testing::Values(Mode::kPrivileged, Mode::kUnprivileged);
+// "uts", "net", ...
+std::string KindParamName(const ::testing::TestParamInfo<Kind>& info);
+// "net_unprivileged", ...
+std::string KindModeParamName(const ::testing::TestParamInfo<std::tuple<Kind, Mode>>& info);
 
 }  // namespace nsprobe::testing
 
