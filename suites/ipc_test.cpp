@@ -1,7 +1,7 @@
 // IPC namespaces (ipc_namespaces(7)): SysV message queues, shared memory and semaphores, POSIX
 // message queues and their sysctls belong to the namespace. Entry paths: clone3 (Launch),
 // unshare by a launched child, setns (Spec::join). No IPC object is ever created in the
-// test's own namespace: bodies check that they are elsewhere first.
+// test's own namespace: every body is launched by LaunchInNew, which refuses to run there.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -31,28 +31,38 @@
 #include "suites/support/entry.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
 #include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
 namespace {
 
+using ::testing::Each;
 using ::testing::ElementsAre;
-using testing::EntryKinds;
+using testing::Exited0;
+using testing::ExpectExits0;
 using testing::FailedWith;
+using testing::Finished;
 using testing::ForkInChild;
 using ::testing::Gt;
 using testing::Handshake;
 using ::testing::HasSubstr;
 using testing::HasText;
 using testing::HasValue;
-using testing::InodeInChild;
+using testing::Holder;
+using testing::InForkedChild;
+using testing::KeyName;
+using testing::LaunchInNew;
 using ::testing::Ne;
 using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
+using testing::Recorded;
+using testing::ResultHere;
 using testing::SpecFor;
 using testing::Succeeded;
 using testing::WaitInChild;
@@ -60,22 +70,20 @@ using testing::WaitInChild;
 constexpr auto kWait = std::chrono::seconds(20);
 constexpr const char* kSelfIpc = "/proc/self/ns/ipc";
 
-ino_t OurIpcInode() { return IdentityOf(0, Kind::kIpc).value().ino; }
-
 // ---- SysV objects, child side (all async-signal-safe) ----
 
-// Observation keys for one msgget/shmget/semget round.
-struct SysvKeys {
-  const char* msg;
-  const char* shm;
-  const char* sem;
-};
+// msgget, shmget and semget of `key` with `flags` (0 looks up, IPC_CREAT|IPC_EXCL creates),
+// recorded as "<as>_msg", "<as>_shm" and "<as>_sem".
+void SysvGetInChild(const ObservationWriter& w, const char* as, key_t key, int flags) {
+  const KeyName msg(as, "_msg"), shm(as, "_shm"), sem(as, "_sem");
+  w.Result(msg, ::msgget(key, flags | 0600));
+  w.Result(shm, ::shmget(key, 4096, flags | 0600));
+  w.Result(sem, ::semget(key, 1, flags | 0600));
+}
 
-// msgget, shmget and semget of `key` with `flags`: 0 looks up, IPC_CREAT|IPC_EXCL creates.
-void SysvGetInChild(const ObservationWriter& w, key_t key, int flags, const SysvKeys& keys) {
-  w.Result(keys.msg, ::msgget(key, flags | 0600));
-  w.Result(keys.shm, ::shmget(key, 4096, flags | 0600));
-  w.Result(keys.sem, ::semget(key, 1, flags | 0600));
+// The three records SysvGetInChild made under `as`.
+std::vector<Recorded> Sysv(const Observations& obs, const std::string& as) {
+  return {obs[as + "_msg"], obs[as + "_shm"], obs[as + "_sem"]};
 }
 
 void SysvRemoveInChild(key_t key) {
@@ -105,75 +113,49 @@ int MqOpenInChild(const char* name, int flags, mq_attr* attr = nullptr) {
 }
 int MqUnlinkInChild(const char* name) { return static_cast<int>(::syscall(SYS_mq_unlink, name)); }
 
-// Fixture: every case runs in both modes and is skipped only with the probe's reason.
-class IpcNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
- protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kIpc, GetParam());
-  }
-  Mode mode() const { return GetParam(); }
-};
-
-// The result of a lookup made by the test process in its own namespace.
-struct Lookup {
-  int ret;
-  int err;
-};
-template <typename F>
-Lookup LookUp(F&& f) {
-  errno = 0;
-  int ret = f();
-  return {ret, ret < 0 ? errno : 0};
+// mq_open of `name` by the test process in its own namespace, recorded and closed again.
+Recorded MqOpenHere(const char* name) {
+  const mqd_t q = ::mq_open(name, O_RDONLY | O_CLOEXEC);
+  Recorded r = ResultHere(name, q);
+  if (q >= 0) ::mq_close(q);
+  return r;
 }
+
+// msgget, shmget and semget of `key` by the test process, in its own namespace.
+std::vector<Recorded> SysvLookupHere(key_t key) {
+  return {ResultHere("msgget", ::msgget(key, 0)), ResultHere("shmget", ::shmget(key, 0, 0)),
+          ResultHere("semget", ::semget(key, 0, 0))};
+}
+
+class IpcNamespace : public testing::KindTest<Kind::kIpc> {};
 
 TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
   constexpr key_t kKey = 0x6e737031;
-  const ino_t our_ns = OurIpcInode();
-  Observations obs;
-  auto w = obs.Writer();
-  Handshake hs;
-  Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"msg_created", "shm_created", "sem_created"});
-    hs.Ready();
-    hs.AwaitGo();
-    SysvRemoveInChild(kKey);
+  Holder holder(SpecFor(mode(), {Kind::kIpc}), [&] {
+    SysvGetInChild(w_, "created", kKey, IPC_CREAT | IPC_EXCL);
     return 0;
   });
-  ASSERT_TRUE(hs.AwaitReady()) << "the holder ended early: " << holder.Wait(kWait).Describe();
-  const Lookup msg = LookUp([&] { return ::msgget(kKey, 0); });
-  const Lookup shm = LookUp([&] { return ::shmget(kKey, 0, 0); });
-  const Lookup sem = LookUp([&] { return ::semget(kKey, 0, 0); });
-  ToolResult inside = RunTool(holder.Pid(), EntryKinds(mode(), {Kind::kIpc}), {"ipcs"});
+  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  EXPECT_THAT(SysvLookupHere(kKey), Each(FailedWith(ENOENT)));
+  ToolResult inside = RunTool(holder.Pid(), testing::EntryKinds(mode(), {Kind::kIpc}), {"ipcs"});
+  EXPECT_THAT(inside.out, HasSubstr("0x6e737031")) << inside.Describe();
   ToolResult outside = RunTool(0, {}, {"ipcs"});
+  EXPECT_THAT(outside.out, Not(HasSubstr("0x6e737031"))) << outside.Describe();
   // The contrast: a sibling entering the holder's namespace by setns finds all three; one
   // with a namespace of its own finds none.
-  Child joined = testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
-    SysvGetInChild(w, kKey, 0, {"joined_msg", "joined_shm", "joined_sem"});
+  ExpectExits0(testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
+    SysvGetInChild(w_, "joined", kKey, 0);
     return 0;
-  });
-  ExitStatus joined_status = joined.Wait(kWait);
-  Child fresh = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    SysvGetInChild(w, kKey, 0, {"fresh_msg", "fresh_shm", "fresh_sem"});
+  }));
+  ExpectExits0(LaunchInNew(mode(), {Kind::kIpc}, [&] {
+    SysvGetInChild(w_, "fresh", kKey, 0);
     return 0;
-  });
-  ExitStatus fresh_status = fresh.Wait(kWait);
-  hs.Go();
-  ASSERT_TRUE(testing::Finished(holder, obs));
-  ASSERT_TRUE(joined_status.Success()) << joined_status.Describe();
-  ASSERT_TRUE(fresh_status.Success()) << fresh_status.Describe();
-  for (const char* key : {"msg_created", "shm_created", "sem_created"})
-    ASSERT_THAT(obs[key], Succeeded()) << key;
-  EXPECT_EQ(msg.err, ENOENT) << "msgget from the parent returned " << msg.ret;
-  EXPECT_EQ(shm.err, ENOENT) << "shmget from the parent returned " << shm.ret;
-  EXPECT_EQ(sem.err, ENOENT) << "semget from the parent returned " << sem.ret;
-  EXPECT_THAT(inside.out, HasSubstr("0x6e737031")) << inside.Describe();
-  EXPECT_THAT(outside.out, Not(HasSubstr("0x6e737031"))) << outside.Describe();
-  for (const char* key : {"joined_msg", "joined_shm", "joined_sem"})
-    EXPECT_THAT(obs[key], Succeeded()) << key << " (setns into the holder's namespace)";
-  for (const char* key : {"fresh_msg", "fresh_shm", "fresh_sem"})
-    EXPECT_THAT(obs[key], FailedWith(ENOENT)) << key << " (a namespace of its own)";
+  }));
+  ASSERT_TRUE(Exited0(holder.Release()));
+  obs_.Collect();
+  ASSERT_THAT(Sysv(obs_, "created"), Each(Succeeded()));
+  EXPECT_THAT(Sysv(obs_, "joined"), Each(Succeeded())) << "setns into the holder's namespace";
+  EXPECT_THAT(Sysv(obs_, "fresh"), Each(FailedWith(ENOENT))) << "a namespace of its own";
 }
 
 // The reverse direction, through unshare: objects of the namespace a process leaves are
@@ -181,68 +163,42 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
 // sem_nstest); a process that stays sees them (the "none" control).
 TEST_P(IpcNamespace, SysvKeysOutsideAreUnknownAfterUnshareAndFreeToReuse) {
   constexpr key_t kKey = 0x6e737032;
-  const ino_t our_ns = OurIpcInode();
-  Observations obs;
-  auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    w.Link("outer_ns", kSelfIpc);
-    SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"outer_msg", "outer_shm", "outer_sem"});
-    long stay = ForkInChild();
-    if (stay == 0) {
-      SysvGetInChild(w, kKey, 0, {"stayer_msg", "stayer_shm", "stayer_sem"});
-      ::_exit(0);
-    }
-    WaitInChild(stay);
-    long leave = ForkInChild();
-    if (leave == 0) {
-      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
-      w.Link("inner_ns", kSelfIpc);
-      if (InodeInChild(kSelfIpc) == our_ns) ::_exit(3);
-      SysvGetInChild(w, kKey, 0, {"inner_lookup_msg", "inner_lookup_shm", "inner_lookup_sem"});
-      SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"inner_msg", "inner_shm", "inner_sem"});
+  Child child = LaunchInNew(mode(), {Kind::kIpc}, [&] {
+    w_.Link("outer_ns", kSelfIpc);
+    SysvGetInChild(w_, "outer", kKey, IPC_CREAT | IPC_EXCL);
+    InForkedChild([&] { SysvGetInChild(w_, "stayer", kKey, 0); });
+    InForkedChild([&] {
+      w_.Result("unshare", testing::Unshare(CLONE_NEWIPC));
+      w_.Link("inner_ns", kSelfIpc);
+      SysvGetInChild(w_, "inner_lookup", kKey, 0);
+      SysvGetInChild(w_, "inner", kKey, IPC_CREAT | IPC_EXCL);
       Message m;
       std::memcpy(m.text, "inner", 6);
-      w.Result("inner_msgsnd", ::msgsnd(::msgget(kKey, 0), &m, sizeof m.text, IPC_NOWAIT));
+      w_.Result("inner_msgsnd", ::msgsnd(::msgget(kKey, 0), &m, sizeof m.text, IPC_NOWAIT));
       SysvRemoveInChild(kKey);
-      ::_exit(0);
-    }
-    WaitInChild(leave);
+    });
     Message m;
-    w.Result("outer_msgrcv",
-             ::msgrcv(::msgget(kKey, 0), &m, sizeof m.text, 0, IPC_NOWAIT | MSG_NOERROR));
+    w_.Result("outer_msgrcv",
+              ::msgrcv(::msgget(kKey, 0), &m, sizeof m.text, 0, IPC_NOWAIT | MSG_NOERROR));
     SysvRemoveInChild(kKey);
     return 0;
   });
-  ASSERT_TRUE(testing::Finished(child, obs));
-  EXPECT_THAT(obs["outer_ns"], HasText(Ne(ReadNsLink(0, Kind::kIpc))));
-  ASSERT_THAT(obs["unshare"], Succeeded());
-  EXPECT_THAT(obs["inner_ns"], HasText(Ne(obs.Text("outer_ns"))));
-  for (const char* key : {"outer_msg", "outer_shm", "outer_sem", "stayer_msg", "stayer_shm",
-                          "stayer_sem", "inner_msg", "inner_shm", "inner_sem"})
-    EXPECT_THAT(obs[key], Succeeded()) << key;
-  for (const char* key : {"inner_lookup_msg", "inner_lookup_shm", "inner_lookup_sem"})
-    EXPECT_THAT(obs[key], FailedWith(ENOENT)) << key;
-  EXPECT_THAT(obs["inner_msgsnd"], HasValue(0));
-  EXPECT_THAT(obs["outer_msgrcv"], FailedWith(ENOMSG))
-      << "the inner message reached the outer queue";
+  ASSERT_TRUE(Finished(child, obs_));
+  ASSERT_THAT(obs_["unshare"], Succeeded());
+  EXPECT_THAT(obs_["inner_ns"], HasText(Ne(obs_.Text("outer_ns"))));
+  for (const char* as : {"outer", "stayer", "inner"})
+    EXPECT_THAT(Sysv(obs_, as), Each(Succeeded()));
+  EXPECT_THAT(Sysv(obs_, "inner_lookup"), Each(FailedWith(ENOENT)));
+  EXPECT_THAT(obs_["inner_msgsnd"], HasValue(0));
+  EXPECT_THAT(obs_["outer_msgrcv"], FailedWith(ENOMSG)) << "the inner message reached the outer";
 }
 
 // What one sibling does with the shared key: creates all three objects, leaves its own tag
-// in each, waits until the other has done the same, then reads the tags back.
-// Async-signal-safe.
-struct SiblingKeys {
-  SysvKeys created;
-  const char* shm_tag;
-  const char* sem_tag;
-  const char* first_message;
-  const char* second_receive;
-};
-
-int SiblingInChild(const ObservationWriter& w, const Handshake& hs, key_t key, int tag, ino_t avoid,
-                   const SiblingKeys& k) {
-  if (InodeInChild(kSelfIpc) == avoid) return 3;
-  SysvGetInChild(w, key, IPC_CREAT | IPC_EXCL, k.created);
+// in each, waits until the other has done the same, then reads the tags back, recording as
+// "<as>_...". Async-signal-safe.
+int SiblingInChild(const ObservationWriter& w, const Handshake& hs, const char* as, key_t key,
+                   int tag) {
+  SysvGetInChild(w, as, key, IPC_CREAT | IPC_EXCL);
   int msg = ::msgget(key, 0), shm = ::shmget(key, 0, 0), sem = ::semget(key, 0, 0);
   if (msg < 0 || shm < 0 || sem < 0) return 4;
   void* mem = ::shmat(shm, nullptr, 0);
@@ -253,10 +209,11 @@ int SiblingInChild(const ObservationWriter& w, const Handshake& hs, key_t key, i
   ::msgsnd(msg, &m, sizeof m.text, IPC_NOWAIT);
   hs.Ready();
   hs.AwaitGo();
-  w.Value(k.shm_tag, *static_cast<volatile int*>(mem));
-  w.Value(k.sem_tag, ::semctl(sem, 0, GETVAL));
-  w.Result(k.first_message, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT) < 0 ? -1 : m.mtype);
-  w.Result(k.second_receive, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT));
+  w.Value(KeyName(as, "_shm_tag"), *static_cast<volatile int*>(mem));
+  w.Value(KeyName(as, "_sem_tag"), ::semctl(sem, 0, GETVAL));
+  const KeyName first(as, "_first"), second(as, "_second");
+  w.Result(first, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT) < 0 ? -1 : m.mtype);
+  w.Result(second, ::msgrcv(msg, &m, sizeof m.text, 0, IPC_NOWAIT));
   ::shmdt(mem);
   SysvRemoveInChild(key);
   return 0;
@@ -265,247 +222,190 @@ int SiblingInChild(const ObservationWriter& w, const Handshake& hs, key_t key, i
 // LTP msg_comm, shm_comm, sem_comm: two isolated siblings with one key do not share.
 TEST_P(IpcNamespace, SiblingsWithTheSameKeyDoNotShare) {
   constexpr key_t kKey = 0x6e737033;
-  const ino_t our_ns = OurIpcInode();
-  Observations obs;
-  auto w = obs.Writer();
   Handshake hs_a, hs_b;
-  Child a = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    return SiblingInChild(
-        w, hs_a, kKey, 11, our_ns,
-        {{"a_msg", "a_shm", "a_sem"}, "a_shm_tag", "a_sem_tag", "a_first", "a_second"});
-  });
+  Child a =
+      LaunchInNew(mode(), {Kind::kIpc}, [&] { return SiblingInChild(w_, hs_a, "a", kKey, 11); });
   ASSERT_TRUE(hs_a.AwaitReady()) << a.Wait(kWait).Describe();
-  Child b = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    return SiblingInChild(
-        w, hs_b, kKey, 22, our_ns,
-        {{"b_msg", "b_shm", "b_sem"}, "b_shm_tag", "b_sem_tag", "b_first", "b_second"});
-  });
+  Child b =
+      LaunchInNew(mode(), {Kind::kIpc}, [&] { return SiblingInChild(w_, hs_b, "b", kKey, 22); });
   ASSERT_TRUE(hs_b.AwaitReady()) << b.Wait(kWait).Describe();
   hs_a.Go();
   hs_b.Go();
-  ExitStatus sa = a.Wait(kWait), sb = b.Wait(kWait);
-  obs.Collect();
-  ASSERT_TRUE(sa.Success()) << sa.Describe();
-  ASSERT_TRUE(sb.Success()) << sb.Describe();
-  for (const char* key : {"a_msg", "a_shm", "a_sem", "b_msg", "b_shm", "b_sem"})
-    EXPECT_THAT(obs[key], Succeeded()) << key << " (exclusive create of the same key)";
-  EXPECT_THAT(obs["a_shm_tag"], HasValue(11));
-  EXPECT_THAT(obs["b_shm_tag"], HasValue(22));
-  EXPECT_THAT(obs["a_sem_tag"], HasValue(11));
-  EXPECT_THAT(obs["b_sem_tag"], HasValue(22));
-  EXPECT_THAT(obs["a_first"], HasValue(11));
-  EXPECT_THAT(obs["b_first"], HasValue(22));
-  EXPECT_THAT(obs["a_second"], FailedWith(ENOMSG)) << "B's message reached A";
-  EXPECT_THAT(obs["b_second"], FailedWith(ENOMSG)) << "A's message reached B";
+  const ExitStatus sa = a.Wait(kWait), sb = b.Wait(kWait);
+  obs_.Collect();
+  ASSERT_TRUE(testing::Exited0(sa));
+  ASSERT_TRUE(testing::Exited0(sb));
+  for (const char* as : {"a", "b"})
+    EXPECT_THAT(Sysv(obs_, as), Each(Succeeded())) << "exclusive create of the same key";
+  for (const char* tag : {"_shm_tag", "_sem_tag", "_first"}) {
+    EXPECT_THAT(obs_[std::string("a") + tag], HasValue(11));
+    EXPECT_THAT(obs_[std::string("b") + tag], HasValue(22));
+  }
+  EXPECT_THAT(obs_["a_second"], FailedWith(ENOMSG)) << "B's message reached A";
+  EXPECT_THAT(obs_["b_second"], FailedWith(ENOMSG)) << "A's message reached B";
 }
 
 // LTP mqns_01/02 through clone3 and setns: a POSIX queue made inside is unknown outside,
 // while a sibling entering the namespace finds it and cannot create it again.
 TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
-  const ino_t our_ns = OurIpcInode();
-  Observations obs;
-  auto w = obs.Writer();
-  Handshake hs;
-  Child holder = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    int q = MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR);
-    w.Result("created", q);
-    hs.Ready();
-    hs.AwaitGo();
-    MqUnlinkInChild("nsprobe-mq-1");
+  Holder holder(SpecFor(mode(), {Kind::kIpc}), [&] {
+    w_.Result("created", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
     return 0;
   });
-  ASSERT_TRUE(hs.AwaitReady()) << holder.Wait(kWait).Describe();
-  const Lookup ours = LookUp([] { return ::mq_open("/nsprobe-mq-1", O_RDONLY | O_CLOEXEC); });
-  if (ours.ret >= 0) ::mq_close(ours.ret);
-  Child joined = testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
-    w.Result("joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
-    w.Result("joined_create", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
+  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  EXPECT_THAT(MqOpenHere("/nsprobe-mq-1"), FailedWith(ENOENT));
+  ExpectExits0(testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
+    w_.Result("joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
+    w_.Result("joined_create", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
     return 0;
-  });
-  ExitStatus joined_status = joined.Wait(kWait);
-  Child fresh = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    w.Result("fresh_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
+  }));
+  ExpectExits0(LaunchInNew(mode(), {Kind::kIpc}, [&] {
+    w_.Result("fresh_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
     return 0;
-  });
-  ExitStatus fresh_status = fresh.Wait(kWait);
-  hs.Go();
-  ASSERT_TRUE(testing::Finished(holder, obs));
-  ASSERT_TRUE(joined_status.Success() && fresh_status.Success());
-  ASSERT_THAT(obs["created"], Succeeded());
-  EXPECT_EQ(ours.err, ENOENT) << "mq_open from the parent returned " << ours.ret;
-  EXPECT_THAT(obs["joined_open"], Succeeded());
-  EXPECT_THAT(obs["joined_create"], FailedWith(EEXIST));
-  EXPECT_THAT(obs["fresh_open"], FailedWith(ENOENT));
+  }));
+  ASSERT_TRUE(Exited0(holder.Release()));
+  obs_.Collect();
+  ASSERT_THAT(obs_["created"], Succeeded());
+  EXPECT_THAT(obs_["joined_open"], Succeeded());
+  EXPECT_THAT(obs_["joined_create"], FailedWith(EEXIST));
+  EXPECT_THAT(obs_["fresh_open"], FailedWith(ENOENT));
 }
 
 // The same through unshare, plus gVisor MqTest.ChangeIpcNamespace: a descriptor opened before
 // unshare still reaches the old queue, while its name is unknown in the new namespace.
 TEST_P(IpcNamespace, PosixQueueNamesArePerNamespaceAcrossUnshare) {
-  const ino_t our_ns = OurIpcInode();
-  Observations obs;
-  auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    w.Link("outer_ns", kSelfIpc);
+  Child child = LaunchInNew(mode(), {Kind::kIpc}, [&] {
     mq_attr attr{};
     attr.mq_maxmsg = 4;
     attr.mq_msgsize = 64;
-    int q = MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, &attr);
-    w.Result("outer_create", q);
-    w.Result("outer_again", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
-    long stay = ForkInChild();
-    if (stay == 0) {
-      w.Result("stayer_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
-      ::_exit(0);
-    }
-    WaitInChild(stay);
-    long leave = ForkInChild();
-    if (leave == 0) {
-      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
-      if (InodeInChild(kSelfIpc) == our_ns) ::_exit(3);
-      w.Result("inner_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
-      w.Result("inherited_send", ::syscall(SYS_mq_timedsend, q, "kept", 4, 0, nullptr));
-      w.Result("inner_unlink", MqUnlinkInChild("nsprobe-mq-2"));
-      w.Result("inner_create", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
+    const int q = MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, &attr);
+    w_.Result("outer_create", q);
+    w_.Result("outer_again", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
+    InForkedChild([&] { w_.Result("stayer_open", MqOpenInChild("nsprobe-mq-2", O_RDWR)); });
+    InForkedChild([&] {
+      w_.Result("unshare", testing::Unshare(CLONE_NEWIPC));
+      w_.Result("inner_open", MqOpenInChild("nsprobe-mq-2", O_RDWR));
+      w_.Result("inherited_send", ::syscall(SYS_mq_timedsend, q, "kept", 4, 0, nullptr));
+      w_.Result("inner_unlink", MqUnlinkInChild("nsprobe-mq-2"));
+      w_.Result("inner_create", MqOpenInChild("nsprobe-mq-2", O_CREAT | O_EXCL | O_RDWR));
       MqUnlinkInChild("nsprobe-mq-2");
-      ::_exit(0);
-    }
-    WaitInChild(leave);
+    });
     char buf[64] = {};
-    long n = ::syscall(SYS_mq_timedreceive, q, buf, sizeof buf, nullptr, nullptr);
-    w.Result("outer_receive", n);
-    if (n > 0) w.Text("outer_message", buf, static_cast<std::size_t>(n));
+    const long n = ::syscall(SYS_mq_timedreceive, q, buf, sizeof buf, nullptr, nullptr);
+    w_.Result("outer_receive", n);
+    if (n > 0) w_.Text("outer_message", buf, static_cast<std::size_t>(n));
     MqUnlinkInChild("nsprobe-mq-2");
     return 0;
   });
-  ASSERT_TRUE(testing::Finished(child, obs));
-  EXPECT_THAT(obs["outer_ns"], HasText(Ne(ReadNsLink(0, Kind::kIpc))));
-  ASSERT_THAT(obs["outer_create"], Succeeded());
-  EXPECT_THAT(obs["outer_again"], FailedWith(EEXIST));
-  EXPECT_THAT(obs["stayer_open"], Succeeded());
-  ASSERT_THAT(obs["unshare"], Succeeded());
-  EXPECT_THAT(obs["inner_open"], FailedWith(ENOENT));
-  EXPECT_THAT(obs["inherited_send"], HasValue(0));
-  EXPECT_THAT(obs["inner_unlink"], FailedWith(ENOENT));
-  EXPECT_THAT(obs["inner_create"], Succeeded());
-  EXPECT_THAT(obs["outer_message"], HasText("kept"))
-      << "the inherited descriptor's message is lost";
+  ASSERT_TRUE(Finished(child, obs_));
+  ASSERT_THAT(obs_["outer_create"], Succeeded());
+  EXPECT_THAT(obs_["outer_again"], FailedWith(EEXIST));
+  EXPECT_THAT(obs_["stayer_open"], Succeeded());
+  ASSERT_THAT(obs_["unshare"], Succeeded());
+  EXPECT_THAT(obs_["inner_open"], FailedWith(ENOENT));
+  EXPECT_THAT(obs_["inherited_send"], HasValue(0));
+  EXPECT_THAT(obs_["inner_unlink"], FailedWith(ENOENT));
+  EXPECT_THAT(obs_["inner_create"], Succeeded());
+  EXPECT_THAT(obs_["outer_message"], HasText("kept")) << "the inherited descriptor's message";
+}
+
+// Records the names in directory `dir` (but . and ..) as "entry". Async-signal-safe.
+void ListInChild(const ObservationWriter& w, const char* dir) {
+  int d = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char buf[4096];
+  for (long n; (n = ::syscall(SYS_getdents64, d, buf, sizeof buf)) > 0;) {
+    for (long off = 0; off < n;) {
+      auto* e = reinterpret_cast<const dirent64*>(buf + off);
+      if (e->d_name[0] != '.') w.Text("entry", e->d_name);
+      off += e->d_reclen;
+    }
+  }
+  ::close(d);
 }
 
 // LTP mqns_03: an mqueue file system mounted inside lists the namespace's queues only, and a
 // file created in it is a queue.
 TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
-  const ino_t our_ns = OurIpcInode();
-  char dir_template[] = "/tmp/nsprobe-mqueue-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir_template), nullptr) << std::strerror(errno);
-  const std::string dir = dir_template;
-  const std::string file = dir + "/nsprobe-mq-file";
-  Observations obs;
-  auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc, Kind::kMnt}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    w.Result("create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
-    long other = ForkInChild();
-    if (other == 0) {
-      if (testing::Unshare(CLONE_NEWIPC) != 0) ::_exit(1);
-      ::_exit(MqOpenInChild("nsprobe-mq-hidden", O_CREAT | O_RDWR) < 0 ? 2 : 0);
-    }
-    w.Value("other_status", WaitInChild(other));
-    w.Result("mount", ::mount("mqueue", dir.c_str(), "mqueue", 0, nullptr));
-    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char buf[4096];
-    for (long n; (n = ::syscall(SYS_getdents64, d, buf, sizeof buf)) > 0;) {
-      for (long off = 0; off < n;) {
-        auto* e = reinterpret_cast<const dirent64*>(buf + off);
-        if (e->d_name[0] != '.') w.Text("entry", e->d_name);
-        off += e->d_reclen;
-      }
-    }
-    ::close(d);
-    int f = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    w.Result("creat", f);
+  const testing::TempDir dir("mqueue");
+  const std::string file = dir.Sub("nsprobe-mq-file");
+  Child child = LaunchInNew(mode(), {Kind::kIpc, Kind::kMnt}, [&] {
+    w_.Result("create", MqOpenInChild("nsprobe-mq-mounted", O_CREAT | O_EXCL | O_RDWR));
+    w_.Value("other_status", InForkedChild([] {
+               if (testing::Unshare(CLONE_NEWIPC) != 0) return 1;
+               return MqOpenInChild("nsprobe-mq-hidden", O_CREAT | O_RDWR) < 0 ? 2 : 0;
+             }));
+    w_.Result("mount", ::mount("mqueue", dir.Path().c_str(), "mqueue", 0, nullptr));
+    ListInChild(w_, dir.Path().c_str());
+    const int f = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    w_.Result("creat", f);
     if (f >= 0) ::close(f);
-    w.Result("file_is_queue", MqOpenInChild("nsprobe-mq-file", O_RDWR));
+    w_.Result("file_is_queue", MqOpenInChild("nsprobe-mq-file", O_RDWR));
     MqUnlinkInChild("nsprobe-mq-file");
     MqUnlinkInChild("nsprobe-mq-mounted");
     return 0;
   });
-  const ::testing::AssertionResult finished = testing::Finished(child, obs);
-  ::rmdir(dir.c_str());
-  ASSERT_TRUE(finished);
-  ASSERT_THAT(obs["create"], Succeeded());
-  ASSERT_THAT(obs["other_status"], HasValue(0));
-  ASSERT_THAT(obs["mount"], HasValue(0));
-  EXPECT_THAT(obs.Texts("entry"), ElementsAre("nsprobe-mq-mounted"));
-  EXPECT_THAT(obs["creat"], Succeeded());
-  EXPECT_THAT(obs["file_is_queue"], Succeeded());
-  const Lookup ours = LookUp([] { return ::mq_open("/nsprobe-mq-mounted", O_RDONLY); });
-  if (ours.ret >= 0) ::mq_close(ours.ret);
-  EXPECT_EQ(ours.err, ENOENT) << "the queue is visible from the parent";
+  ASSERT_TRUE(Finished(child, obs_));
+  ASSERT_THAT(obs_["create"], Succeeded());
+  ASSERT_THAT(obs_["other_status"], HasValue(0));
+  ASSERT_THAT(obs_["mount"], HasValue(0));
+  EXPECT_THAT(obs_.Texts("entry"), ElementsAre("nsprobe-mq-mounted"));
+  EXPECT_THAT(obs_["creat"], Succeeded());
+  EXPECT_THAT(obs_["file_is_queue"], Succeeded());
+  EXPECT_THAT(MqOpenHere("/nsprobe-mq-mounted"), FailedWith(ENOENT)) << "visible from the parent";
+}
+
+// The sysctls of ipc_namespaces(7) (under /proc/sys), and for each a value other than the host's.
+struct IpcSysctl {
+  const char* name;
+  std::string path, host, changed;
+};
+std::vector<IpcSysctl> IpcSysctls() {
+  std::vector<IpcSysctl> out;
+  for (const char* name :
+       {"kernel/msgmax", "kernel/shmmax", "fs/mqueue/msg_max", "fs/mqueue/queues_max"}) {
+    IpcSysctl k{name, std::string("/proc/sys/") + name, "", ""};
+    k.host = ReadFile(k.path);
+    const unsigned long long v = std::stoull(k.host);
+    k.changed = std::to_string(v > 2 ? v - 1 : v + 1);
+    out.push_back(k);
+  }
+  return out;
 }
 
 // kernel.msgmax, kernel.shmmax and fs.mqueue.* belong to the namespace: a change inside is
 // invisible outside, and a namespace made later starts from the kernel's defaults, not from
 // its creator's values.
 TEST_P(IpcNamespace, SysctlsArePerNamespace) {
-  const ino_t our_ns = OurIpcInode();
-  struct Knob {
-    std::string path, host_value, new_value, initial_key, write_key, after_key, nested_key;
-  };
-  std::vector<Knob> knobs;
-  int i = 0;
-  for (const char* name :
-       {"kernel/msgmax", "kernel/shmmax", "fs/mqueue/msg_max", "fs/mqueue/queues_max"}) {
-    Knob k;
-    k.path = std::string("/proc/sys/") + name;
-    k.host_value = ReadFile(k.path);
-    unsigned long long v = std::stoull(k.host_value);
-    k.new_value = std::to_string(v > 2 ? v - 1 : v + 1);
-    k.initial_key = "initial_" + std::to_string(i);
-    k.write_key = "write_" + std::to_string(i);
-    k.after_key = "after_" + std::to_string(i);
-    k.nested_key = "nested_" + std::to_string(i++);
-    knobs.push_back(k);
-  }
-  Observations obs;
-  auto w = obs.Writer();
-  Handshake hs;
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    for (const Knob& k : knobs) {
-      w.File(k.initial_key.c_str(), k.path.c_str());
-      int fd = ::open(k.path.c_str(), O_WRONLY | O_CLOEXEC);
-      w.Result(k.write_key.c_str(),
-               fd < 0 ? -1 : ::write(fd, k.new_value.data(), k.new_value.size()));
+  const std::vector<IpcSysctl> knobs = IpcSysctls();
+  Holder holder(SpecFor(mode(), {Kind::kIpc}), [&] {
+    for (const IpcSysctl& k : knobs) {
+      w_.File(KeyName(k.name, "/initial"), k.path.c_str());
+      const int fd = ::open(k.path.c_str(), O_WRONLY | O_CLOEXEC);
+      const KeyName write(k.name, "/write");
+      w_.Result(write, fd < 0 ? -1 : ::write(fd, k.changed.data(), k.changed.size()));
       if (fd >= 0) ::close(fd);
-      w.File(k.after_key.c_str(), k.path.c_str());
+      w_.File(KeyName(k.name, "/after"), k.path.c_str());
     }
-    long nested = ForkInChild();
-    if (nested == 0) {
-      if (testing::Unshare(CLONE_NEWIPC) != 0) ::_exit(1);
-      for (const Knob& k : knobs) w.File(k.nested_key.c_str(), k.path.c_str());
-      ::_exit(0);
-    }
-    w.Value("nested_status", WaitInChild(nested));
-    hs.Ready();
-    hs.AwaitGo();
+    w_.Value("nested_status", InForkedChild([&] {
+               if (testing::Unshare(CLONE_NEWIPC) != 0) return 1;
+               for (const IpcSysctl& k : knobs) w_.File(KeyName(k.name, "/nested"), k.path.c_str());
+               return 0;
+             }));
     return 0;
   });
-  ASSERT_TRUE(hs.AwaitReady()) << child.Wait(kWait).Describe();
-  std::vector<std::string> ours_during;
-  for (const Knob& k : knobs) ours_during.push_back(ReadFile(k.path));
-  hs.Go();
-  ASSERT_TRUE(testing::Finished(child, obs));
-  ASSERT_THAT(obs["nested_status"], HasValue(0));
-  for (std::size_t j = 0; j < knobs.size(); ++j) {
-    const Knob& k = knobs[j];
-    EXPECT_THAT(obs[k.write_key], HasValue(Gt(0))) << k.path;
-    EXPECT_THAT(obs[k.after_key], HasText(k.new_value + "\n")) << k.path;
-    EXPECT_EQ(ours_during[j], k.host_value) << k.path << " changed outside";
-    EXPECT_THAT(obs[k.nested_key], HasText(obs.Text(k.initial_key)))
-        << k.path << ": a nested namespace did not start from the defaults";
+  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  for (const IpcSysctl& k : knobs)
+    EXPECT_EQ(ReadFile(k.path), k.host) << k.path << " changed outside";
+  ASSERT_TRUE(Exited0(holder.Release()));
+  obs_.Collect();
+  ASSERT_THAT(obs_["nested_status"], HasValue(0));
+  for (const IpcSysctl& k : knobs) {
+    const std::string name = k.name;
+    EXPECT_THAT(obs_[name + "/write"], HasValue(Gt(0)));
+    EXPECT_THAT(obs_[name + "/after"], HasText(k.changed + "\n"));
+    EXPECT_THAT(obs_[name + "/nested"], HasText(obs_.Text(name + "/initial")))
+        << "a nested namespace did not start from the defaults";
   }
 }
 
@@ -540,125 +440,116 @@ uid_t DedicatedUid(Mode mode) {
   return static_cast<uid_t>(-1);
 }
 
+// The child's side of the case below, as the first process of a new IPC namespace O: a creator
+// unshares a namespace I, leaves a member there and creates objects and a queue in I as `uid`,
+// then exits; O tries a queue of the same size as the same user while I lives and again after
+// its last member has gone. Async-signal-safe.
+int OutliveInChild(const ObservationWriter& w, uid_t uid) {
+  constexpr key_t kKey = 0x6e737034;
+  constexpr rlim_t kLimit = 8192;  // one queue of 5000 bytes fits, two do not
+  mq_attr attr{};
+  attr.mq_maxmsg = 1;
+  attr.mq_msgsize = 5000;
+  int member_gone[2], release[2];
+  if (::pipe2(member_gone, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) return 4;
+  w.Value("creator_status", InForkedChild([&] {
+            w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
+            if (ForkInChild() == 0) {
+              // The member that keeps the namespace alive after the creator is gone.
+              ::close(release[1]);
+              char c;
+              if (::read(release[0], &c, 1) != 1) ::_exit(1);
+              w.Result("held_queue", MqOpenInChild("nsprobe-mq-3", O_RDONLY));
+              SysvGetInChild(w, "held", kKey, 0);
+              ::_exit(0);
+            }
+            ::close(member_gone[1]);
+            w.Value("creator_user", BecomeQueueUserInChild(uid, kLimit));
+            SysvGetInChild(w, "created", kKey, IPC_CREAT | IPC_EXCL);
+            w.Result("queue", MqOpenInChild("nsprobe-mq-3", O_CREAT | O_EXCL | O_RDWR, &attr));
+            w.Result("second_queue",
+                     MqOpenInChild("nsprobe-mq-4", O_CREAT | O_EXCL | O_RDWR, &attr));
+            return 0;  // nothing removed
+          }));
+  ::close(member_gone[1]);
+  // Tries to create a queue of the same size as the same user in this (outer) namespace.
+  auto try_queue = [&] {
+    const int status = InForkedChild([&] {
+      if (int e = BecomeQueueUserInChild(uid, kLimit)) return e;
+      if (MqOpenInChild("nsprobe-mq-probe", O_CREAT | O_EXCL | O_RDWR, &attr) < 0) return errno;
+      MqUnlinkInChild("nsprobe-mq-probe");
+      return 0;
+    });
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  w.Value("while_alive", try_queue());
+  char c = 'g';
+  if (::write(release[1], &c, 1) != 1) return 5;
+  while (::read(member_gone[0], &c, 1) > 0) {
+  }
+  const std::int64_t t0 = testing::MonotonicNsInChild();
+  int attempts = 0, last = -1;
+  while (testing::MonotonicNsInChild() - t0 < 10'000'000'000 && (last = try_queue()) != 0) {
+    ++attempts;
+    testing::SleepMsInChild(1);
+  }
+  w.Value("after_death", last);
+  w.Value("attempts", attempts);
+  w.Value("free_ns", testing::MonotonicNsInChild() - t0);
+  return 0;
+}
+
 // SysV objects and POSIX queues outlive their creator while the namespace has a member, and
 // are destroyed with the namespace: the creator's queue charge comes back once the last
 // member has gone (the kernel frees a namespace from a work queue, so the test polls).
 TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
-  constexpr key_t kKey = 0x6e737034;
-  constexpr rlim_t kLimit = 8192;  // one queue of kMsgSize bytes fits, two do not
-  const ino_t our_ns = OurIpcInode();
   const uid_t uid = DedicatedUid(mode());
+  Child child = LaunchInNew(mode(), {Kind::kIpc}, [&] { return OutliveInChild(w_, uid); });
+  ASSERT_TRUE(Finished(child, obs_, std::chrono::seconds(30)));
+  ASSERT_THAT(obs_["unshare"], Succeeded());
+  ASSERT_THAT(obs_["creator_user"], HasValue(0));
+  ASSERT_THAT(obs_["creator_status"], HasValue(0));
+  ASSERT_THAT(obs_["queue"], Succeeded());
+  ASSERT_THAT(obs_["second_queue"], FailedWith(EMFILE)) << "the limit does not bind";
+  for (const char* as : {"created", "held"})
+    EXPECT_THAT(Sysv(obs_, as), Each(Succeeded())) << "after its creator exited";
+  EXPECT_THAT(obs_["held_queue"], Succeeded()) << "after its creator exited";
+  EXPECT_THAT(obs_["while_alive"], HasValue(EMFILE))
+      << "the live namespace's queue was not charged";
+  EXPECT_THAT(obs_["after_death"], HasValue(0)) << "the dead namespace's queue was never freed";
+  RecordProperty("free_after_death_us", std::to_string(obs_.Value("free_ns") / 1000));
+  RecordProperty("attempts", std::to_string(obs_.Value("attempts")));
+}
+
+// The /proc/self/ns entries (the *_for_children ones too) of a child launched by `spec`
+// that differ from ours.
+std::set<std::string> EntriesThatChange(const Spec& spec) {
+  std::vector<std::string> entries = {"pid_for_children", "time_for_children"}, paths;
+  for (const KindInfo& k : AllKinds()) entries.emplace_back(k.name);
+  for (const std::string& e : entries) paths.push_back("/proc/self/ns/" + e);
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kIpc}), [&] {
-    if (InodeInChild(kSelfIpc) == our_ns) return 3;
-    mq_attr attr{};
-    attr.mq_maxmsg = 1;
-    attr.mq_msgsize = 5000;
-    int member_gone[2], release[2];
-    if (::pipe2(member_gone, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) return 4;
-    long creator = ForkInChild();
-    if (creator == 0) {
-      w.Result("unshare", testing::Unshare(CLONE_NEWIPC));
-      long member = ForkInChild();
-      if (member == 0) {
-        // The member that keeps the namespace alive after the creator is gone.
-        ::close(release[1]);
-        char c;
-        if (::read(release[0], &c, 1) != 1) ::_exit(1);
-        w.Result("held_queue", MqOpenInChild("nsprobe-mq-3", O_RDONLY));
-        SysvGetInChild(w, kKey, 0, {"held_msg", "held_shm", "held_sem"});
-        ::_exit(0);
-      }
-      ::close(member_gone[1]);
-      w.Value("creator_user", BecomeQueueUserInChild(uid, kLimit));
-      SysvGetInChild(w, kKey, IPC_CREAT | IPC_EXCL, {"msg", "shm", "sem"});
-      w.Result("queue", MqOpenInChild("nsprobe-mq-3", O_CREAT | O_EXCL | O_RDWR, &attr));
-      w.Result("second_queue", MqOpenInChild("nsprobe-mq-4", O_CREAT | O_EXCL | O_RDWR, &attr));
-      ::_exit(0);  // nothing removed
-    }
-    ::close(member_gone[1]);
-    w.Value("creator_status", WaitInChild(creator));
-    // Tries to create a queue of the same size as the same user in this (outer) namespace.
-    auto try_queue = [&] {
-      long pid = ForkInChild();
-      if (pid == 0) {
-        if (int e = BecomeQueueUserInChild(uid, kLimit)) ::_exit(e);
-        int q = MqOpenInChild("nsprobe-mq-probe", O_CREAT | O_EXCL | O_RDWR, &attr);
-        if (q < 0) ::_exit(errno);
-        MqUnlinkInChild("nsprobe-mq-probe");
-        ::_exit(0);
-      }
-      int status = WaitInChild(pid);
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    };
-    w.Value("while_alive", try_queue());
-    char c = 'g';
-    if (::write(release[1], &c, 1) != 1) return 5;
-    while (::read(member_gone[0], &c, 1) > 0) {
-    }
-    const std::int64_t t0 = testing::MonotonicNsInChild();
-    int attempts = 0, last = -1;
-    while (testing::MonotonicNsInChild() - t0 < 10'000'000'000 && (last = try_queue()) != 0) {
-      ++attempts;
-      testing::SleepMsInChild(1);
-    }
-    w.Value("after_death", last);
-    w.Value("attempts", attempts);
-    w.Value("free_ns", testing::MonotonicNsInChild() - t0);
+  Child child = testing::Launch(spec, [&] {
+    for (std::size_t j = 0; j < entries.size(); ++j) w.Link(entries[j].c_str(), paths[j].c_str());
     return 0;
   });
-  ASSERT_TRUE(testing::Finished(child, obs, std::chrono::seconds(30)));
-  ASSERT_THAT(obs["unshare"], Succeeded());
-  ASSERT_THAT(obs["creator_user"], HasValue(0));
-  ASSERT_THAT(obs["creator_status"], HasValue(0));
-  ASSERT_THAT(obs["queue"], Succeeded());
-  ASSERT_THAT(obs["second_queue"], FailedWith(EMFILE)) << "the limit does not bind";
-  for (const char* key : {"msg", "shm", "sem", "held_queue", "held_msg", "held_shm", "held_sem"})
-    EXPECT_THAT(obs[key], Succeeded()) << key << " (after its creator exited)";
-  EXPECT_THAT(obs["while_alive"], HasValue(EMFILE)) << "the live namespace's queue was not charged";
-  EXPECT_THAT(obs["after_death"], HasValue(0)) << "the dead namespace's queue was never freed";
-  RecordProperty("free_after_death_us", std::to_string(obs.Value("free_ns") / 1000));
-  RecordProperty("attempts", std::to_string(obs.Value("attempts")));
+  EXPECT_TRUE(Finished(child, obs));
+  std::set<std::string> changed;
+  for (std::size_t j = 0; j < entries.size(); ++j) {
+    std::string mine;
+    char buf[128] = {};
+    ssize_t n = ::readlink(paths[j].c_str(), buf, sizeof buf - 1);
+    if (n > 0) mine.assign(buf, static_cast<std::size_t>(n));
+    if (obs.Text(entries[j]) != mine) changed.insert(entries[j]);
+  }
+  return changed;
 }
 
 // The seeds' experiment: a new IPC namespace changes /proc/self/ns/ipc and no other entry
 // (besides the user namespace the unprivileged mode needs); a sibling without it keeps ipc.
 TEST_P(IpcNamespace, OnlyTheIpcNamespaceChanges) {
-  const std::vector<std::string> entries = {"mnt",
-                                            "uts",
-                                            "ipc",
-                                            "net",
-                                            "pid",
-                                            "user",
-                                            "cgroup",
-                                            "time",
-                                            "pid_for_children",
-                                            "time_for_children"};
-  std::vector<std::string> paths;
-  for (const std::string& e : entries) paths.push_back("/proc/self/ns/" + e);
-  auto changed_in = [&](const Spec& spec) {
-    Observations obs;
-    auto w = obs.Writer();
-    Child child = testing::Launch(spec, [&] {
-      for (std::size_t j = 0; j < entries.size(); ++j) w.Link(entries[j].c_str(), paths[j].c_str());
-      return 0;
-    });
-    ExitStatus st = child.Wait(kWait);
-    obs.Collect();
-    EXPECT_TRUE(st.Success()) << st.Describe();
-    std::set<std::string> changed;
-    for (std::size_t j = 0; j < entries.size(); ++j) {
-      std::string mine;
-      char buf[128] = {};
-      ssize_t n = ::readlink(paths[j].c_str(), buf, sizeof buf - 1);
-      if (n > 0) mine.assign(buf, static_cast<std::size_t>(n));
-      if (obs.Text(entries[j]) != mine) changed.insert(entries[j]);
-    }
-    return changed;
-  };
-  const std::set<std::string> with_ipc = changed_in(SpecFor(mode(), {Kind::kIpc}));
-  const std::set<std::string> without = changed_in(SpecFor(mode(), {}));
+  const std::set<std::string> with_ipc = EntriesThatChange(SpecFor(mode(), {Kind::kIpc}));
+  const std::set<std::string> without = EntriesThatChange(SpecFor(mode(), {}));
   if (mode() == Mode::kPrivileged) {
     EXPECT_THAT(with_ipc, ElementsAre("ipc"));
     EXPECT_THAT(without, ElementsAre());

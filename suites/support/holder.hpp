@@ -9,8 +9,8 @@
 #include <chrono>
 
 #include "runtime/fd.hpp"
-#include "runtime/launch.hpp"
 #include "suites/support/child.hpp"
+#include "suites/support/launch_new.hpp"
 
 namespace nsprobe::testing {
 
@@ -66,13 +66,14 @@ class Handshake {
 };
 
 // A launched child that runs `setup` in its namespaces, says it is ready, then keeps them
-// alive until Release() or the destructor. Before it waits it closes every other descriptor.
+// alive until Release() or the destructor. Launched by LaunchInNew: it refuses to hold one of
+// the test's own namespaces. Before it waits it closes every other descriptor.
 class Holder {
  public:
   // `setup` runs in the child (async-signal-safe); a non-zero return ends the child with
   // that code before it is ready.
   explicit Holder(const Spec& spec, Body setup = kNoSetup) {
-    child_ = testing::Launch(spec, [&] {
+    child_ = LaunchInNew(spec, [&] {
       if (int rc = setup()) return rc;
       hs_.KeepOnlyOursInChild();
       hs_.Ready();

@@ -48,6 +48,12 @@ Child LaunchInNew(Mode mode, KindSet kinds, Body body) {
   return failure;
 }
 
+bool ExpectExits0(Child child, std::source_location where) {
+  const ::testing::AssertionResult exited = Exited0(child.Wait(std::chrono::seconds(20)));
+  if (!exited) ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << exited.message();
+  return exited;
+}
+
 ::testing::AssertionResult Finished(Child& child, Observations& obs, std::chrono::seconds timeout) {
   const ExitStatus status = child.Wait(timeout);
   obs.Collect();

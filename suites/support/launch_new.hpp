@@ -9,6 +9,7 @@
 
 #include <array>
 #include <chrono>
+#include <source_location>
 
 #include "runtime/child.hpp"
 #include "runtime/kind.hpp"
@@ -46,5 +47,8 @@ Child LaunchInNew(Mode mode, KindSet kinds, Body body);
                                     std::chrono::seconds timeout = std::chrono::seconds(20));
 // How a child that is already waited for ended, as an assertion.
 ::testing::AssertionResult Exited0(const ExitStatus& status);
+// Waits (bounded) for `child`; unless it exited 0, adds a failure at the caller's line that
+// says how it ended. For a child launched only to record: EXPECT_TRUE would print its body.
+bool ExpectExits0(Child child, std::source_location where = std::source_location::current());
 
 }  // namespace nsprobe::testing

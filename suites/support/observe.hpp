@@ -91,6 +91,12 @@ class Observations {
   ObservationWriter Writer() const { return ObservationWriter(pipe_.write.Get()); }
   // Closes our write end and reads everything the child(ren) wrote until EOF.
   void Collect();
+  // Closes both ends; what was collected stays.
+  void Close() {
+    pipe_.read.Reset();
+    pipe_.write.Reset();
+  }
+  int ReadFd() const { return pipe_.read.Get(); }
   // The last record under `key`.
   Recorded operator[](std::string_view key) const;
   bool Has(std::string_view key) const;
