@@ -2,7 +2,6 @@
 // message queues and their sysctls belong to the namespace. Entry paths: clone3 (Launch),
 // unshare by a launched child, setns (Spec::join). No IPC object is ever created in the
 // test's own namespace: every body is launched by LaunchInNew, which refuses to run there.
-#include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -309,20 +308,6 @@ TEST_P(IpcNamespace, PosixQueueNamesArePerNamespaceAcrossUnshare) {
   EXPECT_THAT(obs_["outer_message"], HasText("kept")) << "the inherited descriptor's message";
 }
 
-// Records the names in directory `dir` (but . and ..) as "entry". Async-signal-safe.
-void ListInChild(const ObservationWriter& w, const char* dir) {
-  int d = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  char buf[4096];
-  for (long n; (n = ::syscall(SYS_getdents64, d, buf, sizeof buf)) > 0;) {
-    for (long off = 0; off < n;) {
-      auto* e = reinterpret_cast<const dirent64*>(buf + off);
-      if (e->d_name[0] != '.') w.Text("entry", e->d_name);
-      off += e->d_reclen;
-    }
-  }
-  ::close(d);
-}
-
 // LTP mqns_03: an mqueue file system mounted inside lists the namespace's queues only, and a
 // file created in it is a queue.
 TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
@@ -336,7 +321,7 @@ TEST_P(IpcNamespace, MqueueMountShowsOnlyTheNamespacesQueues) {
                return MqOpenInChild("nsprobe-mq-hidden", O_CREAT | O_RDWR) < 0 ? 2 : 0;
              }));
     w_.Result("mount", ::mount("mqueue", dir.Path().c_str(), "mqueue", 0, nullptr));
-    ListInChild(w_, dir.Path().c_str());
+    w_.Entries("entry", dir.Path().c_str());
     const int f = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
     w_.Result("creat", f);
     if (f >= 0) ::close(f);

@@ -8,12 +8,21 @@
 #pragma once
 
 #include <gmock/gmock.h>
+#include <string.h>
+#include <sys/wait.h>
 
 #include <ostream>
+#include <string>
 
 #include "suites/support/observe.hpp"
 
 namespace nsprobe::testing {
+
+// "SIGTERM", or the number.
+inline std::string SignalName(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
 
 inline void PrintTo(const Recorded& r, std::ostream* os) {
   if (!r.present) {
@@ -34,6 +43,20 @@ MATCHER(Succeeded, negation ? "did not succeed" : "succeeded (returned >= 0)") {
 // A system call that failed (returned < 0) with errno `err`.
 MATCHER_P(FailedWith, err, (negation ? "did not fail with " : "failed with ") + ErrnoName(err)) {
   return arg.present && arg.value < 0 && arg.err == err;
+}
+
+// A wait status (a recorded value) of a process that exited with `code`.
+MATCHER_P(ExitedWith, code, (negation ? "is not" : "is") + std::string(" the status of exit ") +
+                                std::to_string(code)) {
+  const int status = static_cast<int>(arg.value);
+  return arg.present && arg.err == 0 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+// A wait status (a recorded value) of a process that `sig` killed.
+MATCHER_P(KilledBy, sig, (negation ? "is not" : "is") + std::string(" the status of death by ") +
+                             SignalName(sig)) {
+  const int status = static_cast<int>(arg.value);
+  return arg.present && arg.err == 0 && WIFSIGNALED(status) && WTERMSIG(status) == sig;
 }
 
 // A record whose value (a return or a number) matches `m`, with no error.

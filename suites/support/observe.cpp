@@ -1,8 +1,10 @@
 #include "suites/support/observe.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -115,6 +117,23 @@ Recorded ResultHere(const char* key, long ret, std::source_location where) {
                   "",
                   BaseName(where.file_name()),
                   static_cast<int>(where.line())};
+}
+
+void ObservationWriter::Entries(const char* key, const char* dir, bool (*keep)(const char*),
+                                Where where) const {
+  const int d = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0) return Failed(key, errno, where);
+  char buf[4096];
+  for (long n; (n = ::syscall(SYS_getdents64, d, buf, sizeof buf)) > 0;) {
+    for (long off = 0; off < n;) {
+      const auto* e = reinterpret_cast<const dirent64*>(buf + off);
+      const bool dots = e->d_name[0] == '.' &&
+                        (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0'));
+      if (!dots && (keep == nullptr || keep(e->d_name))) Text(key, e->d_name, ~std::size_t{0}, where);
+      off += e->d_reclen;
+    }
+  }
+  ::close(d);
 }
 
 std::string ErrnoName(int err) {

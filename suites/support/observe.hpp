@@ -46,6 +46,9 @@ class ObservationWriter {
   void File(const char* key, const char* path, Where where = Where::current()) const;
   // readlink of a path (e.g. /proc/self/ns/uts).
   void Link(const char* key, const char* path, Where where = Where::current()) const;
+  // One Text per name in directory `dir` but . and .., those `keep` accepts when given.
+  void Entries(const char* key, const char* dir, bool (*keep)(const char* name) = nullptr,
+               Where where = Where::current()) const;
   int Fd() const { return fd_; }
 
  private:
