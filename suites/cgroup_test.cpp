@@ -265,6 +265,9 @@ TEST_P(CgroupNamespace, LaunchedChildSeesItsCgroupsAsRoot) {
 }
 
 enum class Entry : std::uint8_t { kClone, kUnshare };
+void PrintTo(Entry entry, std::ostream* os) {
+  *os << (entry == Entry::kClone ? "clone" : "unshare");
+}
 
 class CgroupNamespaceEntry : public testing::NoLeaksTest,
                              public ::testing::WithParamInterface<std::tuple<Mode, Entry>> {};

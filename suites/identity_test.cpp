@@ -126,7 +126,7 @@ void LaunchAndRecordEntries(const Spec& spec, Observations& obs) {
 // Launching with a kind set S changes exactly the identities of the kinds in S (plus user,
 // which the unprivileged mode adds), and the *_for_children entries follow pid and time.
 class IdentityByKindSet : public testing::NoLeaksTest,
-                          public ::testing::WithParamInterface<std::tuple<std::uint8_t, Mode>> {};
+                          public ::testing::WithParamInterface<std::tuple<KindSet, Mode>> {};
 
 KindSet FromBits(std::uint8_t bits) {
   KindSet set;
@@ -136,8 +136,7 @@ KindSet FromBits(std::uint8_t bits) {
 }
 
 TEST_P(IdentityByKindSet, LaunchChangesExactlyTheRequestedKinds) {
-  auto [bits, mode] = GetParam();
-  const KindSet requested = FromBits(bits);
+  auto [requested, mode] = GetParam();
   Spec spec = SpecFor(mode, requested);
   SKIP_UNLESS_ALL_AVAILABLE(spec.kinds, mode);
   Observations obs;
@@ -152,16 +151,16 @@ TEST_P(IdentityByKindSet, LaunchChangesExactlyTheRequestedKinds) {
 }
 
 // Every single kind, all of them, and a fixed-seed sample of subsets (same names every run).
-std::vector<std::uint8_t> KindSetSample() {
-  std::vector<std::uint8_t> sets;
-  for (const KindInfo& k : AllKinds()) sets.push_back(KindSet{k.kind}.Bits());
-  sets.push_back(KindSet::All().Bits());
+std::vector<KindSet> KindSetSample() {
+  std::vector<KindSet> sets;
+  for (const KindInfo& k : AllKinds()) sets.push_back(KindSet{k.kind});
+  sets.push_back(KindSet::All());
   std::mt19937 rng(0x6e737072);  // "nspr"
   std::uniform_int_distribution<int> pick(1, 254);
   while (sets.size() < 8 + 1 + 12) {
-    auto bits = static_cast<std::uint8_t>(pick(rng));
-    if (FromBits(bits).Size() >= 2 && std::find(sets.begin(), sets.end(), bits) == sets.end())
-      sets.push_back(bits);
+    const KindSet set = FromBits(static_cast<std::uint8_t>(pick(rng)));
+    if (set.Size() >= 2 && std::find(sets.begin(), sets.end(), set) == sets.end())
+      sets.push_back(set);
   }
   return sets;
 }
@@ -170,7 +169,7 @@ INSTANTIATE_TEST_SUITE_P(KindSets, IdentityByKindSet,
                          ::testing::Combine(::testing::ValuesIn(KindSetSample()),
                                             testing::kBothModes),
                          [](const auto& param_info) {
-                           std::string set = FromBits(std::get<0>(param_info.param)).ToString();
+                           std::string set = std::get<0>(param_info.param).ToString();
                            std::replace(set.begin(), set.end(), ',', '_');
                            return set + "_" + std::string(ModeName(std::get<1>(param_info.param)));
                          });

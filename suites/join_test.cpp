@@ -84,6 +84,9 @@ struct EntryCase {
   Mode mode;
   bool by_fds;
 };
+void PrintTo(const EntryCase& c, std::ostream* os) {
+  *os << ModeName(c.mode) << (c.by_fds ? ", one descriptor per kind" : ", one setns(pidfd)");
+}
 
 class JoinEntersTarget : public testing::NoLeaksTest,
                          public ::testing::WithParamInterface<EntryCase> {};
@@ -429,6 +432,10 @@ struct ToolCase {
   std::vector<std::string> nsenter_flags;  // the nsenter options for the kind
   const char* expect;                      // a regex the output matches inside the target
 };
+void PrintTo(const ToolCase& c, std::ostream* os) {
+  *os << Name(c.kind) << ":";
+  for (const std::string& arg : c.argv) *os << " " << arg;
+}
 
 class ToolAgreesWithNsenter : public testing::NoLeaksTest,
                               public ::testing::WithParamInterface<std::tuple<ToolCase, Mode>> {};

@@ -168,6 +168,7 @@ struct PropagationInfo {
   const char* name;
   unsigned long flag;
 };
+void PrintTo(const PropagationInfo& p, std::ostream* os) { *os << p.name; }
 constexpr PropagationInfo kPropagations[] = {
     {Propagation::kShared, "shared", MS_SHARED},
     {Propagation::kPrivate, "private", MS_PRIVATE},

@@ -327,6 +327,7 @@ TEST_P(TimeNamespace, AbsoluteSleepAndTimerfdUseNamespaceTime) {
 // Offsets can be written only until the first process enters, by fork or by setns; after
 // that the kernel answers EACCES, and the member keeps the first offset.
 enum class Entry : std::uint8_t { kFork, kSetns };
+void PrintTo(Entry entry, std::ostream* os) { *os << (entry == Entry::kFork ? "fork" : "setns"); }
 
 class TimeNamespaceEntry : public testing::NoLeaksTest,
                            public ::testing::WithParamInterface<std::tuple<Mode, Entry>> {};

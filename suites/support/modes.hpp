@@ -17,6 +17,7 @@ namespace nsprobe {
 // Found by argument-dependent lookup, so a parameter prints as "unprivileged", not as a byte.
 inline void PrintTo(Mode mode, std::ostream* os) { *os << ModeName(mode); }
 inline void PrintTo(Kind kind, std::ostream* os) { *os << Name(kind); }
+inline void PrintTo(KindSet kinds, std::ostream* os) { *os << kinds.ToString(); }
 
 }  // namespace nsprobe
 
