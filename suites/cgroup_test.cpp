@@ -31,6 +31,7 @@
 #include "suites/support/entry.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
@@ -217,13 +218,7 @@ void MoveWhenReady(testing::Handshake& h, const PrivateCgroup& cgroup, const Chi
   h.Go();
 }
 
-class CgroupNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
- protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kCgroup, GetParam());
-  }
-};
+class CgroupNamespace : public testing::KindTest<Kind::kCgroup> {};
 
 // The cases that start their children in a private cgroup.
 class CgroupNamespaceInPrivateCgroup : public CgroupNamespace {

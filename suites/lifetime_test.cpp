@@ -29,6 +29,7 @@
 #include "suites/support/child.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
@@ -209,11 +210,9 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   testing::TempDir dir;
   const std::string file = dir.Path() + "/netns";
   std::ofstream(file).put('\n');
-  const ino_t host_mnt = testing::InodeInChild("/proc/self/ns/mnt");
   // The holder bind-mounts its own net entry inside its own mount namespace, which we keep by
   // descriptor: when it exits, only that mount refers to its network namespace.
   Holder holder(SpecFor(mode, KindSet{Kind::kNet, Kind::kMnt}), [&] {
-    if (testing::InodeInChild("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
     return ::mount("/proc/self/ns/net", file.c_str(), nullptr, MS_BIND, nullptr) == 0 ? 0 : 81;
   });
   ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
@@ -225,8 +224,7 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   const ino_t net_ino = IdentityOfFd(net.Get(), Kind::kNet).ino;
   net.Reset();
   ASSERT_TRUE(holder.Release().Success());
-  EXPECT_NE(testing::InodeInChild(file.c_str()), net_ino)
-      << "the bind mount is visible on the host";
+  EXPECT_NE(testing::InodeOf(file.c_str()), net_ino) << "the bind mount is visible on the host";
 
   // Usable: enter the kept mount namespace, open the bind-mounted file, enter through it.
   UniqueFd owner = OwnerToEnter(mnt.Get());
@@ -295,11 +293,7 @@ TEST_P(Lifetime, MqueueMountOutlivesItsIpcNamespaceWithoutPinningIt) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kIpc, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode);
   testing::TempDir dir;
-  const ino_t host_mnt = testing::InodeInChild("/proc/self/ns/mnt");
-  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
   Holder holder(SpecFor(mode, KindSet{Kind::kIpc, Kind::kMnt}), [&] {
-    if (testing::InodeInChild("/proc/self/ns/mnt") == host_mnt) return 80;  // never on the host
-    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc) return 81;
     // The queue's name for the raw system call has no leading '/'.
     long q = ::syscall(SYS_mq_open, "nsprobe-made", O_CREAT | O_RDWR | O_CLOEXEC, 0600, nullptr);
     if (q < 0) return 82;
@@ -412,10 +406,10 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
   // so that one `ip` there holds CAP_NET_ADMIN over both.
   Spec b_spec;
   b_spec.join = JoinTarget{a.Pid(), KindSet{Kind::kUser}};
-  const ino_t a_net = testing::InodeInChild(NsPath(a.Pid(), Kind::kNet).c_str());
+  const ino_t a_net = testing::InodeOf(NsPath(a.Pid(), Kind::kNet).c_str());
   Holder b(b_spec, [&] {
     if (testing::Unshare(CLONE_NEWNET) != 0) return 80;
-    return testing::InodeInChild("/proc/self/ns/net") == a_net ? 81 : 0;
+    return testing::InodeOf("/proc/self/ns/net") == a_net ? 81 : 0;
   });
   ASSERT_TRUE(b.Ready()) << b.child().Wait().Describe();
   ASSERT_FALSE(testing::SharesNamespace(b.Pid(), Kind::kNet));
@@ -454,16 +448,10 @@ class IpcTeardown : public testing::NoLeaksTest {};
 
 TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kIpc, Mode::kUnprivileged);
-  const ino_t host_ipc = testing::InodeInChild("/proc/self/ns/ipc");
-  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   Observations obs;
   auto w = obs.Writer();
-  Child c = testing::Launch(SpecFor(Mode::kUnprivileged, KindSet{Kind::kIpc}), [&] {
-    if (testing::InodeInChild("/proc/self/ns/ipc") == host_ipc ||
-        testing::InodeInChild("/proc/self/ns/user") == host_user) {
-      w.Value("guard", 1);  // never create queues in the host's namespace
-      return 80;
-    }
+  // Never creates queues in the host's namespaces: LaunchInNew refuses to.
+  Child c = testing::LaunchInNew(SpecFor(Mode::kUnprivileged, KindSet{Kind::kIpc}), [&] {
     // Room for one queue of 10 x 8 KiB (about 83 KB with the kernel's bookkeeping), not two.
     rlimit limit{120'000, 120'000};
     w.Result("rlimit", ::syscall(SYS_prlimit64, 0, RLIMIT_MSGQUEUE, &limit, nullptr));
@@ -491,9 +479,7 @@ TEST_F(IpcTeardown, QueueBytesComeBackAfterTheNamespaceDies) {
     w.Value("tries", tries);
     return 0;
   });
-  ASSERT_TRUE(c.Wait(20s).Success());
-  obs.Collect();
-  ASSERT_FALSE(obs.Has("guard")) << "the child shares our ipc or user namespace";
+  ASSERT_TRUE(testing::Finished(c, obs));
   ASSERT_THAT(obs["rlimit"], HasValue(0));
   ASSERT_THAT(obs["first"], Succeeded());
   EXPECT_THAT(obs["second"], FailedWith(EMFILE)) << "the first queue's bytes are not charged";

@@ -17,6 +17,7 @@
 #include "runtime/launch.hpp"
 #include "suites/support/child.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
@@ -51,15 +52,6 @@ int TryCreateInChild(int flag) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
-// The body's first duty: refuse to write a limit unless it is in a user namespace of its own.
-#define GUARD_FRESH_USERNS(w, host_user)                              \
-  do {                                                                \
-    if (testing::InodeInChild("/proc/self/ns/user") == (host_user)) { \
-      (w).Value("guard", 1);                                          \
-      return 80;                                                      \
-    }                                                                 \
-  } while (0)
-
 void ReportDuration(const std::string& what, std::int64_t ns) {
   ::testing::Test::RecordProperty(what, std::to_string(ns / 1000));
   std::printf("[ teardown ] %s: %.3f ms\n", what.c_str(), static_cast<double>(ns) / 1e6);
@@ -79,14 +71,13 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
   const std::string sysctl = testing::MaxNamespacesSysctl(kind);
   const int flag = static_cast<int>(CloneFlag(kind));
-  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   std::string host_before;
   ASSERT_TRUE(TryReadFile(sysctl, host_before)) << sysctl;
 
   Observations obs;
   auto w = obs.Writer();
-  Child c = testing::Launch(FreshUserNamespace(mode), [&] {
-    GUARD_FRESH_USERNS(w, host_user);
+  // LaunchInNew: never writes a limit outside a user namespace of its own.
+  Child c = testing::LaunchInNew(FreshUserNamespace(mode), [&] {
     w.File("default", sysctl.c_str());
     w.Value("set", WriteOnceInChild(sysctl.c_str(), "1"));
     w.File("now", sysctl.c_str());
@@ -120,10 +111,7 @@ TEST_P(MaxNamespaces, EnforcedPastTheLimitAndReturnedAfterTheNamespaceDies) {
     w.Value("tries", tries);
     return 0;
   });
-  ExitStatus st = c.Wait(30s);
-  obs.Collect();
-  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
-  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_TRUE(testing::Finished(c, obs, 30s)) << sysctl;
   ASSERT_THAT(obs["set"], HasValue(0)) << "root in the fresh namespace cannot set " << sysctl;
   EXPECT_THAT(obs["now"], HasText("1\n"));
   EXPECT_THAT(obs["first"], HasValue(0)) << "the first " << Name(kind) << " namespace";
@@ -149,12 +137,11 @@ class Limits : public testing::NoLeaksTest, public ::testing::WithParamInterface
 
 TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
-  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kUser);
   Observations obs;
   auto w = obs.Writer();
-  Child c = testing::Launch(FreshUserNamespace(GetParam()), [&] {
-    GUARD_FRESH_USERNS(w, host_user);
+  // LaunchInNew: never writes a limit outside a user namespace of its own.
+  Child c = testing::LaunchInNew(FreshUserNamespace(GetParam()), [&] {
     w.Value("uid", ::syscall(SYS_geteuid));
     w.Value("before", TryCreateInChild(CLONE_NEWUSER));
     w.Value("set", WriteOnceInChild(sysctl.c_str(), "0"));
@@ -162,10 +149,7 @@ TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
     w.Value("with_net", TryCreateInChild(CLONE_NEWUSER | CLONE_NEWNET));
     return 0;
   });
-  ExitStatus st = c.Wait(10s);
-  obs.Collect();
-  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
-  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_TRUE(testing::Finished(c, obs, 10s)) << sysctl;
   EXPECT_THAT(obs["uid"], HasValue(0));
   EXPECT_THAT(obs["before"], HasValue(0)) << "contrast: allowed before the limit";
   ASSERT_THAT(obs["set"], HasValue(0));
@@ -176,12 +160,11 @@ TEST_P(Limits, MaxUserNamespacesZeroBlocksRootInThatNamespace) {
 TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, Mode::kUnprivileged);
-  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
   const std::string sysctl = testing::MaxNamespacesSysctl(Kind::kNet);
   Observations obs;
   auto w = obs.Writer();
-  Child c = testing::Launch(FreshUserNamespace(GetParam()), [&] {
-    GUARD_FRESH_USERNS(w, host_user);
+  // LaunchInNew: never writes a limit outside a user namespace of its own.
+  Child c = testing::LaunchInNew(FreshUserNamespace(GetParam()), [&] {
     w.Value("set", WriteOnceInChild(sysctl.c_str(), "0"));
     long pid = ForkInChild(CLONE_NEWUSER);
     if (pid == 0) {
@@ -193,10 +176,7 @@ TEST_P(Limits, ALimitBindsNestedUserNamespacesWhoseOwnLimitIsHigher) {
     w.Value("nested_net", WIFEXITED(status) ? WEXITSTATUS(status) : 255);
     return 0;
   });
-  ExitStatus st = c.Wait(10s);
-  obs.Collect();
-  ASSERT_FALSE(obs.Has("guard")) << "no fresh user namespace: refused to touch " << sysctl;
-  ASSERT_TRUE(st.Success()) << st.Describe();
+  ASSERT_TRUE(testing::Finished(c, obs, 10s)) << sysctl;
   ASSERT_THAT(obs["set"], HasValue(0));
   EXPECT_THAT(obs["nested_limit"], HasText(Ne("0\n")));
   EXPECT_THAT(obs["nested_net"], HasValue(ENOSPC));
@@ -293,7 +273,7 @@ TEST_P(Limits, UserNamespacesNestAtLeast32LevelsThenEnospc) {
   EXPECT_THAT(obs["fail_errno"], HasValue(ENOSPC));
   // Levels below the initial user namespace: ours (0 unless we run in one), the launched one,
   // and those the child created.
-  const bool ours_is_init = testing::InodeInChild("/proc/self/ns/user") == kInitUserIno;
+  const bool ours_is_init = testing::InodeOf("/proc/self/ns/user") == kInitUserIno;
   const std::int64_t below_ours = obs.Value("created") + 1;
   ::testing::Test::RecordProperty("user_nesting_below_test", std::to_string(below_ours));
   std::printf("[ limits ] user namespaces nest %lld levels below the test's%s\n",

@@ -28,6 +28,7 @@
 #include "runtime/proc_files.hpp"
 #include "suites/support/entry.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
@@ -313,14 +314,7 @@ INSTANTIATE_TEST_SUITE_P(Types, MountPropagation,
 
 // ---------------------------------------------------------------------------------------------
 
-class MntNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
- protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, GetParam());
-  }
-  Mode mode() const { return GetParam(); }
-};
+class MntNamespace : public testing::KindTest<Kind::kMnt> {};
 
 // O (the runtime's namespace) holds a shared tmpfs D with a read-only, nosuid, noexec, nodev
 // tmpfs at D/l; I is cloned by O with CLONE_NEWUSER|CLONE_NEWNS, so its mount namespace is

@@ -35,6 +35,7 @@
 #include "suites/support/entry.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
@@ -261,13 +262,8 @@ INSTANTIATE_TEST_SUITE_P(Paths, NetEntry,
 
 // ---------------------------------------------------------------------------------------------
 
-class NetNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
+class NetNamespace : public testing::KindTest<Kind::kNet> {
  protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, GetParam());
-  }
-  Mode mode() const { return GetParam(); }
   Spec NetSpec() const { return SpecFor(mode(), KindSet{Kind::kNet}); }
   // A sibling with the same credentials and no network namespace of its own.
   Spec SiblingSpec() const { return SpecFor(mode(), KindSet{}); }

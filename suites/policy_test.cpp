@@ -25,6 +25,7 @@
 #include "runtime/probe.hpp"
 #include "suites/support/child.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/launch_new.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/paths.hpp"
@@ -119,16 +120,17 @@ TEST_P(LimitZero, ProbeNamesTheKnob) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
   const std::string sysctl = testing::MaxNamespacesSysctl(kind);
-  const ino_t host_user = testing::InodeInChild("/proc/self/ns/user");
+  const testing::OwnNamespaces own({Kind::kUser});
   Captured c = RunInChild(
       testing::FreshUserNamespace(mode),
       [&] {
         // Never write a limit outside a user namespace of our own.
-        if (testing::InodeInChild("/proc/self/ns/user") == host_user) return 80;
+        if (own.StillInOneInChild()) return testing::kRefusedOwnNamespace;
         return WriteOnceInChild(sysctl.c_str(), "0") == 0 ? 0 : 81;
       },
       kProbeJson);
-  ASSERT_NE(c.status.code, 80) << "no fresh user namespace: refused to touch " << sysctl;
+  ASSERT_NE(c.status.code, testing::kRefusedOwnNamespace)
+      << "no fresh user namespace: refused to touch " << sysctl;
   ProbeJson inside = ParseProbe(c);
   ASSERT_TRUE(inside.json.is_object());
   // Root of that namespace probes the privileged mode: the only mode reachable there.

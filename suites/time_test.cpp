@@ -27,6 +27,8 @@
 #include "suites/support/child.hpp"
 #include "suites/support/entry.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
+#include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
@@ -162,18 +164,8 @@ std::int64_t HostBtime() {
   return at == std::string::npos ? -1 : std::stoll(stat.substr(at + 7));
 }
 
-class TimeNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
+class TimeNamespace : public testing::KindTest<Kind::kTime> {
  protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kTime, GetParam());
-  }
-  // The observations' pipe is the test's, not a leak: closed before the fd check.
-  void TearDown() override {
-    obs_.reset();
-    NoLeaksTest::TearDown();
-  }
-
   // Launches a child in a new time namespace with both offsets (the runtime's path: it
   // unshares, writes the offsets, enters by setns) and records every clock in it, with our
   // own readings around it.
@@ -183,7 +175,7 @@ class TimeNamespace : public testing::NoLeaksTest, public ::testing::WithParamIn
     spec.boottime_offset = kBoottimeOffset;
     for (const ClockInfo& c : kClocks) brackets_[c.id].before = Now(c.id);
     btime_before_ = HostBtime();
-    auto w = obs_.emplace().Writer();
+    const ObservationWriter& w = w_;
     Child child = testing::Launch(spec, [&] {
       RecordClocks(w);
       w.Value("uptime_centis", ReadUptimeCentis());
@@ -197,12 +189,11 @@ class TimeNamespace : public testing::NoLeaksTest, public ::testing::WithParamIn
     ExitStatus st = child.Wait(std::chrono::seconds(10));
     for (const ClockInfo& c : kClocks) brackets_[c.id].after = Now(c.id);
     btime_after_ = HostBtime();
-    obs_->Collect();
-    ASSERT_TRUE(st.Success()) << st.Describe() << "; " << obs_->Dump();
-    ASSERT_NE(obs_->Text("ns"), ReadNsLink(0, Kind::kTime)) << "the child shares our namespace";
+    obs_.Collect();
+    ASSERT_TRUE(testing::Exited0(st));
+    ASSERT_NE(obs_.Text("ns"), ReadNsLink(0, Kind::kTime)) << "the child shares our namespace";
   }
 
-  std::optional<Observations> obs_;
   std::map<clockid_t, Bracket> brackets_;
   std::int64_t btime_before_ = 0, btime_after_ = 0;
 };
@@ -211,9 +202,9 @@ TEST_P(TimeNamespace, MonotonicOffsetShowsInVdsoAndSyscall) {
   ASSERT_NO_FATAL_FAILURE(LaunchAndReadClocks());
   for (const ClockInfo& c : kClocks) {
     if (!c.offset || c.boottime) continue;
-    EXPECT_TRUE(Within(obs_->Value(c.vdso_key), Ns(kMonotonicOffset), brackets_[c.id]))
+    EXPECT_TRUE(Within(obs_.Value(c.vdso_key), Ns(kMonotonicOffset), brackets_[c.id]))
         << c.vdso_key;
-    EXPECT_TRUE(Within(obs_->Value(c.syscall_key), Ns(kMonotonicOffset), brackets_[c.id]))
+    EXPECT_TRUE(Within(obs_.Value(c.syscall_key), Ns(kMonotonicOffset), brackets_[c.id]))
         << c.syscall_key;
   }
 }
@@ -221,31 +212,31 @@ TEST_P(TimeNamespace, MonotonicOffsetShowsInVdsoAndSyscall) {
 TEST_P(TimeNamespace, BoottimeOffsetShowsInClocksUptimeAndBtime) {
   ASSERT_NO_FATAL_FAILURE(LaunchAndReadClocks());
   const Bracket& boot = brackets_[CLOCK_BOOTTIME];
-  EXPECT_TRUE(Within(obs_->Value("vdso_boottime"), Ns(kBoottimeOffset), boot));
-  EXPECT_TRUE(Within(obs_->Value("sys_boottime"), Ns(kBoottimeOffset), boot));
+  EXPECT_TRUE(Within(obs_.Value("vdso_boottime"), Ns(kBoottimeOffset), boot));
+  EXPECT_TRUE(Within(obs_.Value("sys_boottime"), Ns(kBoottimeOffset), boot));
   // /proc/uptime truncates to centiseconds, sysinfo() rounds up to whole seconds.
   const std::int64_t centi = kNsPerSec / 100;
-  EXPECT_TRUE(Within(obs_->Value("uptime_centis") * centi, Ns(kBoottimeOffset),
+  EXPECT_TRUE(Within(obs_.Value("uptime_centis") * centi, Ns(kBoottimeOffset),
                      {boot.before - centi, boot.after}))
       << "/proc/uptime";
-  ASSERT_EQ(obs_->Err("sysinfo"), 0);
-  EXPECT_TRUE(Within(obs_->Value("sysinfo_uptime") * kNsPerSec, Ns(kBoottimeOffset),
+  ASSERT_EQ(obs_.Err("sysinfo"), 0);
+  EXPECT_TRUE(Within(obs_.Value("sysinfo_uptime") * kNsPerSec, Ns(kBoottimeOffset),
                      {boot.before, boot.after + kNsPerSec}))
       << "sysinfo().uptime";
   // The boot moment moves back by the offset, to within the second btime is printed in.
-  EXPECT_GE(obs_->Value("btime"), btime_before_ - kBoottimeOffset.seconds - 1)
+  EXPECT_GE(obs_.Value("btime"), btime_before_ - kBoottimeOffset.seconds - 1)
       << "ours: " << btime_before_ << ".." << btime_after_;
-  EXPECT_LE(obs_->Value("btime"), btime_after_ - kBoottimeOffset.seconds)
+  EXPECT_LE(obs_.Value("btime"), btime_after_ - kBoottimeOffset.seconds)
       << "ours: " << btime_before_ << ".." << btime_after_;
 }
 
 TEST_P(TimeNamespace, RealtimeIsNotVirtualised) {
   ASSERT_NO_FATAL_FAILURE(LaunchAndReadClocks());
-  EXPECT_TRUE(Within(obs_->Value("vdso_realtime"), 0, brackets_[CLOCK_REALTIME]));
-  EXPECT_TRUE(Within(obs_->Value("sys_realtime"), 0, brackets_[CLOCK_REALTIME]));
+  EXPECT_TRUE(Within(obs_.Value("vdso_realtime"), 0, brackets_[CLOCK_REALTIME]));
+  EXPECT_TRUE(Within(obs_.Value("sys_realtime"), 0, brackets_[CLOCK_REALTIME]));
   // Contrast in the same child: its monotonic clock did move.
   EXPECT_TRUE(
-      Within(obs_->Value("sys_monotonic"), Ns(kMonotonicOffset), brackets_[CLOCK_MONOTONIC]));
+      Within(obs_.Value("sys_monotonic"), Ns(kMonotonicOffset), brackets_[CLOCK_MONOTONIC]));
 }
 
 // A program exec'd by the runtime enters the namespace at execve and keeps the offsets.

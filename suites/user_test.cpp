@@ -24,6 +24,7 @@
 #include "suites/support/entry.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
+#include "suites/support/kind_test.hpp"
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
@@ -97,13 +98,8 @@ std::string CountLines(std::uint32_t n, std::uint32_t outside_base) {
   return text;
 }
 
-class UserNamespace : public testing::NoLeaksTest, public ::testing::WithParamInterface<Mode> {
+class UserNamespace : public testing::KindTest<Kind::kUser> {
  protected:
-  void SetUp() override {
-    NoLeaksTest::SetUp();
-    NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, GetParam());
-  }
-  Mode mode() const { return GetParam(); }
   bool Privileged() const { return mode() == Mode::kPrivileged; }
 
   // The ids the namespace's creator has outside.

@@ -35,7 +35,8 @@ using ::testing::Gt;
 using testing::Handshake;
 using testing::HasText;
 using testing::HasValue;
-using testing::InodeInChild;
+using testing::InodeOf;
+using testing::LaunchInNew;
 using ::testing::Ne;
 using testing::Observations;
 using testing::ObservationWriter;
@@ -57,8 +58,6 @@ Names OurNames() {
   return {u.nodename, u.domainname};
 }
 
-ino_t OurUtsInode() { return IdentityOf(0, Kind::kUts).value().ino; }
-
 // Async-signal-safe.
 void RecordNamesInChild(const ObservationWriter& w, const char* host_key, const char* domain_key) {
   utsname u{};
@@ -67,15 +66,10 @@ void RecordNamesInChild(const ObservationWriter& w, const char* host_key, const 
   w.Text(domain_key, u.domainname);
 }
 
-// Renames only a namespace that is not `avoid` (the test's own), so that a runtime that
-// failed to create one never renames the host: the refusal is recorded and the case fails.
-// Returns false when refused or when the kernel said no. Async-signal-safe.
-bool SetNamesInChild(const ObservationWriter& w, ino_t avoid, const char* host,
-                     const char* domain) {
-  if (InodeInChild(kSelfUts) == avoid) {
-    w.Value("refused_shared_uts", 1);
-    return false;
-  }
+// Renames the caller's namespace: only ever called in a child LaunchInNew started, which
+// never runs in the test's own, so a runtime that failed to create one never renames the
+// host. Returns false when the kernel said no. Async-signal-safe.
+bool SetNamesInChild(const ObservationWriter& w, const char* host, const char* domain) {
   long h = ::sethostname(host, std::strlen(host));
   w.Result("sethostname", h);
   long d = ::setdomainname(domain, std::strlen(domain));
@@ -95,12 +89,11 @@ class UtsNamespace : public testing::NoLeaksTest, public ::testing::WithParamInt
 
 TEST_P(UtsNamespace, HostnameAndDomainnameChangeInvisibleToParent) {
   const Names ours = OurNames();
-  const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
   Handshake hs;
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    SetNamesInChild(w, our_ns, "nsprobe-uts-inside", "inside.nsprobe");
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    SetNamesInChild(w, "nsprobe-uts-inside", "inside.nsprobe");
     RecordNamesInChild(w, "host", "domain");
     hs.Ready();
     hs.AwaitGo();
@@ -125,12 +118,11 @@ TEST_P(UtsNamespace, HostnameAndDomainnameChangeInvisibleToParent) {
 
 TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
   const Names ours = OurNames();
-  const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
   Handshake hs_a;
-  Child a = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    SetNamesInChild(w, our_ns, "nsprobe-sibling-a", "a.nsprobe");
+  Child a = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    SetNamesInChild(w, "nsprobe-sibling-a", "a.nsprobe");
     hs_a.Ready();
     hs_a.AwaitGo();
     RecordNamesInChild(w, "a_host_after_b", "a_domain_after_b");
@@ -138,9 +130,8 @@ TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
   });
   ASSERT_TRUE(hs_a.AwaitReady());
   // B: a sibling with its own namespace sees the parent's names, not A's, and renames itself.
-  Child b = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
+  Child b = LaunchInNew(mode(), {Kind::kUts}, [&] {
     RecordNamesInChild(w, "b_host_before", "b_domain_before");
-    if (InodeInChild(kSelfUts) == our_ns) return 3;
     w.Result("b_sethostname", ::sethostname("nsprobe-sibling-b", 17));
     return 0;
   });
@@ -168,19 +159,18 @@ TEST_P(UtsNamespace, HostnameChangeInvisibleToSiblings) {
 }
 
 TEST_P(UtsNamespace, UnshareCopiesTheCallersNamesAndKeepsChangesInside) {
-  const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    if (!SetNamesInChild(w, our_ns, "nsprobe-outer", "outer.nsprobe")) return 3;
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    if (!SetNamesInChild(w, "nsprobe-outer", "outer.nsprobe")) return 3;
     w.Link("outer_ns", kSelfUts);
-    const ino_t outer = InodeInChild(kSelfUts);
+    const ino_t outer = InodeOf(kSelfUts);
     long pid = ForkInChild();
     if (pid == 0) {
       w.Result("unshare", testing::Unshare(CLONE_NEWUTS));
       w.Link("inner_ns", kSelfUts);
       RecordNamesInChild(w, "copied_host", "copied_domain");
-      if (InodeInChild(kSelfUts) == outer) ::_exit(4);
+      if (InodeOf(kSelfUts) == outer) ::_exit(4);
       w.Result("inner_sethostname", ::sethostname("nsprobe-inner", 13));
       RecordNamesInChild(w, "inner_host", "inner_domain");
       ::_exit(0);
@@ -204,11 +194,10 @@ TEST_P(UtsNamespace, UnshareCopiesTheCallersNamesAndKeepsChangesInside) {
 }
 
 TEST_P(UtsNamespace, SetnsBackShowsTheParentsNames) {
-  const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    if (!SetNamesInChild(w, our_ns, "nsprobe-outer", "outer.nsprobe")) return 3;
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    if (!SetNamesInChild(w, "nsprobe-outer", "outer.nsprobe")) return 3;
     w.Link("outer_ns", kSelfUts);
     int outer_fd = ::open(kSelfUts, O_RDONLY | O_CLOEXEC);
     long pid = ForkInChild();
@@ -240,12 +229,11 @@ TEST_P(UtsNamespace, SetnsBackShowsTheParentsNames) {
 // which is also the privileged mode's case when the test itself runs inside `unshare -Ur`.
 TEST_P(UtsNamespace, SetnsIntoTheParentsNamespaceNeedsPrivilegeOverIt) {
   const Names ours = OurNames();
-  const ino_t our_ns = OurUtsInode();
   UniqueFd host_ns = OpenOrThrow(kSelfUts, O_RDONLY);
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    if (!SetNamesInChild(w, our_ns, "nsprobe-away", "away.nsprobe")) return 3;
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    if (!SetNamesInChild(w, "nsprobe-away", "away.nsprobe")) return 3;
     w.Result("setns", ::setns(host_ns.Get(), CLONE_NEWUTS));
     w.Link("ns_after", kSelfUts);
     RecordNamesInChild(w, "host_after", "domain_after");
@@ -266,13 +254,11 @@ TEST_P(UtsNamespace, SetnsIntoTheParentsNamespaceNeedsPrivilegeOverIt) {
 
 TEST_P(UtsNamespace, NamesOf64BytesFitAnd65AreRefused) {
   const Names ours = OurNames();
-  const ino_t our_ns = OurUtsInode();
   const std::string fits(kMaxHostnameBytes, 'n');
   const std::string too_long(kMaxHostnameBytes + 1, 'n');
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    if (InodeInChild(kSelfUts) == our_ns) return 3;
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
     w.Result("host_64", ::sethostname(fits.data(), fits.size()));
     w.Result("host_65", ::sethostname(too_long.data(), too_long.size()));
     w.Result("domain_64", ::setdomainname(fits.data(), fits.size()));
@@ -312,11 +298,10 @@ int UnshareInThread(void* arg) {
 }
 
 TEST_P(UtsNamespace, UnshareInOneThreadLeavesTheOtherThreads) {
-  const ino_t our_ns = OurUtsInode();
   Observations obs;
   auto w = obs.Writer();
-  Child child = testing::Launch(SpecFor(mode(), {Kind::kUts}), [&] {
-    if (!SetNamesInChild(w, our_ns, "nsprobe-main", "main.nsprobe")) return 3;
+  Child child = LaunchInNew(mode(), {Kind::kUts}, [&] {
+    if (!SetNamesInChild(w, "nsprobe-main", "main.nsprobe")) return 3;
     int done[2];
     if (::pipe2(done, O_CLOEXEC) != 0) return 4;
     alignas(16) static char stack[64 * 1024];

@@ -50,8 +50,9 @@ int InForkedChild(F&& f, unsigned long flags = 0) {
   return pid < 0 ? -1 : WaitInChild(pid);
 }
 
-// The inode of `path` (a /proc/.../ns/<kind> entry), or 0 when it cannot be read.
-inline ino_t InodeInChild(const char* path) {
+// The inode of `path` (a /proc/.../ns/<kind> entry), or 0 when it cannot be read. For either
+// side of a clone.
+inline ino_t InodeOf(const char* path) {
   struct stat st {};
   return ::stat(path, &st) == 0 ? st.st_ino : 0;
 }
