@@ -35,6 +35,7 @@
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe {
 namespace {

@@ -30,6 +30,7 @@
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -385,7 +386,7 @@ TEST_P(Identity, NsGetIdIsNonZeroStableAndDistinct) {
     w.Value("cookie", static_cast<std::int64_t>(cookie));
     return 0;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
   obs.Collect();
   auto id_of = [](const std::string& path) {
     UniqueFd fd = OpenOrThrow(path.c_str(), O_RDONLY);

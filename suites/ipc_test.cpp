@@ -35,6 +35,7 @@
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 #include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
@@ -134,7 +135,7 @@ TEST_P(IpcNamespace, SysvObjectsCreatedInsideAreInvisibleOutside) {
     SysvGetInChild(w_, "created", kKey, IPC_CREAT | IPC_EXCL);
     return 0;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  ASSERT_TRUE(holder.Ready());
   EXPECT_THAT(SysvLookupHere(kKey), Each(FailedWith(ENOENT)));
   ToolResult inside = RunTool(holder.Pid(), testing::EntryKinds(mode(), {Kind::kIpc}), {"ipcs"});
   EXPECT_THAT(inside.out, HasSubstr("0x6e737031")) << inside.Describe();
@@ -251,7 +252,7 @@ TEST_P(IpcNamespace, PosixQueueCreatedInsideIsInvisibleOutside) {
     w_.Result("created", MqOpenInChild("nsprobe-mq-1", O_CREAT | O_EXCL | O_RDWR));
     return 0;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  ASSERT_TRUE(holder.Ready());
   EXPECT_THAT(MqOpenHere("/nsprobe-mq-1"), FailedWith(ENOENT));
   ExpectExits0(testing::Launch(testing::JoinSpec(mode(), holder.Pid(), {Kind::kIpc}), [&] {
     w_.Result("joined_open", MqOpenInChild("nsprobe-mq-1", O_RDWR));
@@ -379,7 +380,7 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
              }));
     return 0;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.Release().Describe();
+  ASSERT_TRUE(holder.Ready());
   for (const IpcSysctl& k : knobs)
     EXPECT_EQ(ReadFile(k.path), k.host) << k.path << " changed outside";
   ASSERT_TRUE(Exited0(holder.Release()));

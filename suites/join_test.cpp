@@ -29,6 +29,7 @@
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 #include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
@@ -116,7 +117,7 @@ TEST_P(JoinEntersTarget, JoinerSeesTheTargetsHostnameIpcInterfacesMountsAndPids)
     ::close(fd);
     return 0;
   });
-  ASSERT_TRUE(holder.Ready()) << "holder setup failed: " << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
 
   const KindSet kinds = holder_spec.kinds;
   const std::vector<std::string> links = LinkPaths(kinds);
@@ -459,7 +460,7 @@ TEST_P(ToolAgreesWithNsenter, SameOutputAsNsenterAndNotTheHosts) {
     if (tc.kind != Kind::kIpc) return 0;
     return ::msgget(kJoinKey, IPC_CREAT | 0600) < 0 ? 82 : 0;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
 
   ToolResult tool = RunTool(holder.Pid(), spec.kinds, tc.argv);
   std::vector<std::string> nsenter = {"nsenter", "-t", std::to_string(holder.Pid())};

@@ -34,6 +34,7 @@
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 #include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
@@ -153,7 +154,7 @@ TEST_P(HeldByDescriptor, OutlivesItsLastProcessAndGoesWithTheDescriptor) {
   Spec spec = SpecFor(mode, KindSet{kind});
   if (kind == Kind::kUts) spec.hostname = "nsprobe-kept";
   Holder holder(spec);
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
   ASSERT_FALSE(testing::SharesNamespace(holder.Pid(), kind)) << "no new " << Name(kind);
   UniqueFd fd = OpenOrThrow(NsPath(holder.Pid(), kind).c_str(), O_RDONLY);
   const std::string link = ReadNsLink(holder.Pid(), kind);
@@ -215,7 +216,7 @@ TEST_P(Lifetime, BindMountOfTheNsEntryKeepsANetworkNamespace) {
   Holder holder(SpecFor(mode, KindSet{Kind::kNet, Kind::kMnt}), [&] {
     return ::mount("/proc/self/ns/net", file.c_str(), nullptr, MS_BIND, nullptr) == 0 ? 0 : 81;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
   ASSERT_FALSE(testing::SharesNamespace(holder.Pid(), Kind::kNet));
   UniqueFd mnt = OpenOrThrow(NsPath(holder.Pid(), Kind::kMnt).c_str(), O_RDONLY);
   const std::string net_link = ReadNsLink(holder.Pid(), Kind::kNet);
@@ -300,7 +301,7 @@ TEST_P(Lifetime, MqueueMountOutlivesItsIpcNamespaceWithoutPinningIt) {
     ::close(static_cast<int>(q));
     return ::mount("mqueue", dir.Path().c_str(), "mqueue", 0, nullptr) == 0 ? 0 : 83;
   });
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
   ASSERT_FALSE(testing::SharesNamespace(holder.Pid(), Kind::kIpc));
   const std::string ipc_link = ReadNsLink(holder.Pid(), Kind::kIpc);
   UniqueFd mnt = OpenOrThrow(NsPath(holder.Pid(), Kind::kMnt).c_str(), O_RDONLY);
@@ -337,7 +338,7 @@ TEST_P(Lifetime, UserNamespaceLivesWhileANamespaceItOwnsDoes) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, mode);
   Holder holder(SpecFor(mode, KindSet{Kind::kUser, Kind::kUts}));
-  ASSERT_TRUE(holder.Ready()) << holder.child().Wait().Describe();
+  ASSERT_TRUE(holder.Ready());
   ASSERT_FALSE(testing::SharesNamespace(holder.Pid(), Kind::kUser));
   UniqueFd uts = OpenOrThrow(NsPath(holder.Pid(), Kind::kUts).c_str(), O_RDONLY);
   const std::string user_link = ReadNsLink(holder.Pid(), Kind::kUser);
@@ -399,7 +400,7 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, mode);
   const Spec a_spec = SpecFor(mode, KindSet{Kind::kNet});
   Holder a(a_spec);
-  ASSERT_TRUE(a.Ready()) << a.child().Wait().Describe();
+  ASSERT_TRUE(a.Ready());
   // Never create links on the host.
   ASSERT_FALSE(testing::SharesNamespace(a.Pid(), Kind::kNet)) << "no new network namespace";
   // The surviving end: a second network namespace in the same user namespace as the first,
@@ -411,7 +412,7 @@ TEST_P(Lifetime, VethPeerIsDestroyedWithTheOtherEndsNamespace) {
     if (testing::Unshare(CLONE_NEWNET) != 0) return 80;
     return testing::InodeOf("/proc/self/ns/net") == a_net ? 81 : 0;
   });
-  ASSERT_TRUE(b.Ready()) << b.child().Wait().Describe();
+  ASSERT_TRUE(b.Ready());
   ASSERT_FALSE(testing::SharesNamespace(b.Pid(), Kind::kNet));
 
   // nsenter, not Tool: `ip` needs CAP_NET_ADMIN after execve, which it keeps only as root of

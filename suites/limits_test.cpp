@@ -22,6 +22,7 @@
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe {
 namespace {

@@ -620,7 +620,8 @@ TEST_P(NetVeth, PairDiesWithThePeerNamespace) {
 TEST_P(NetNamespace, InterfaceCreatedInsideIsInvisibleOutside) {
   Holder inside(NetSpec());
   Holder sibling(NetSpec());
-  ASSERT_TRUE(inside.Ready() && sibling.Ready());
+  ASSERT_TRUE(inside.Ready());
+  ASSERT_TRUE(sibling.Ready());
   ASSERT_NO_FATAL_FAILURE(ExpectOwnNetns(inside.Pid()));
   ToolResult add = Tool(inside.Pid(), mode(),
                         {"ip", "link", "add", "nspin0", "type", "veth", "peer", "name", "nspin1"});

@@ -37,6 +37,7 @@
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 #include "suites/support/temp_dir.hpp"
 
 namespace nsprobe {
@@ -176,7 +177,7 @@ TEST_P(PidNamespace, HostSeesAnotherPidAndNSpidListsBoth) {
     RecordNsPidInChild(w_, "nspid");
     return 0;
   });
-  ASSERT_TRUE(child.Ready()) << child.Release().Describe();
+  ASSERT_TRUE(child.Ready());
   const std::string status = ReadFile("/proc/" + std::to_string(child.Pid()) + "/status");
   ASSERT_TRUE(Exited0(child.Release()));
   obs_.Collect();
@@ -441,7 +442,7 @@ TEST_P(PidNamespace, ForkIntoANamespaceWhoseInitExitedGivesEnomem) {
 // init is gone, forking into it gives ENOMEM.
 TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
   Holder init(SpecFor(mode(), {Kind::kPid}));
-  ASSERT_TRUE(init.Ready()) << init.Release().Describe();
+  ASSERT_TRUE(init.Ready());
   const std::string init_ns = ReadNsLink(init.Pid(), Kind::kPid);
   UniqueFd target = OpenOrThrow(NsPath(init.Pid(), Kind::kPid).c_str(), O_RDONLY);
   UniqueFd ancestor = OpenOrThrow("/proc/self/ns/pid", O_RDONLY);
@@ -487,7 +488,7 @@ TEST_P(PidNamespace, SetnsMovesOnlyChildrenAndADeadNamespaceTakesNoOne) {
 // anything outside (a bystander of the same user survives); with no other member it is ESRCH.
 TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
   Holder bystander(SpecFor(mode(), {}));
-  ASSERT_TRUE(bystander.Ready()) << bystander.Release().Describe();
+  ASSERT_TRUE(bystander.Ready());
   Child child = LaunchInNew(mode(), {Kind::kPid}, [&] {
     if (PidInChild() != 1) return 3;  // kill(-1) by anyone but an init of our own: never
     w_.Result("alone", ::kill(-1, SIGUSR1));
@@ -510,7 +511,7 @@ TEST_P(PidNamespace, KillMinusOneFromInitReachesEveryOtherMemberOnly) {
 // LTP pidns06: a number from the parent's namespace names nothing inside.
 TEST_P(PidNamespace, OutsidePidsAreNotValidTargetsInside) {
   Holder bystander(SpecFor(mode(), {}));
-  ASSERT_TRUE(bystander.Ready()) << bystander.Release().Describe();
+  ASSERT_TRUE(bystander.Ready());
   const pid_t parent = ::getpid(), other = bystander.Pid();
   // Only 1 names someone inside (the child itself); any larger number must name nobody.
   ASSERT_GT(parent, 1);

@@ -29,6 +29,7 @@
 #include "suites/support/modes.hpp"
 #include "suites/support/namespaces.hpp"
 #include "suites/support/paths.hpp"
+#include "suites/support/seam.hpp"
 
 extern char** environ;
 

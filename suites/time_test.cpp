@@ -32,6 +32,7 @@
 #include "suites/support/matchers.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

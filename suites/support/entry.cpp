@@ -7,9 +7,9 @@
 
 #include "runtime/identity.hpp"
 #include "runtime/mnt.hpp"
-#include "runtime/negative_control.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/modes.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe::testing {
 

@@ -83,8 +83,13 @@ class Holder {
     ready_ = hs_.AwaitReady();
   }
 
-  // False when the child ended before it was ready (its setup failed): see Release().
-  bool Ready() const { return ready_; }
+  // Whether the child said it was ready; if not (its setup failed, or it refused to hold one
+  // of our own namespaces), how it ended.
+  ::testing::AssertionResult Ready() {
+    if (ready_) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "the holder never said it was ready: " << Exited0(Release()).message();
+  }
   pid_t Pid() const { return child_.Pid(); }
   Child& child() { return child_; }
   // Lets the child end (it exits 0) without reaping it: it stays a zombie until child().Wait().

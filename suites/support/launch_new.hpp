@@ -16,6 +16,7 @@
 #include "runtime/launch.hpp"
 #include "runtime/probe.hpp"
 #include "suites/support/observe.hpp"
+#include "suites/support/seam.hpp"
 
 namespace nsprobe::testing {
 

@@ -129,7 +129,8 @@ void ObservationWriter::Entries(const char* key, const char* dir, bool (*keep)(c
       const auto* e = reinterpret_cast<const dirent64*>(buf + off);
       const bool dots = e->d_name[0] == '.' &&
                         (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0'));
-      if (!dots && (keep == nullptr || keep(e->d_name))) Text(key, e->d_name, ~std::size_t{0}, where);
+      if (!dots && (keep == nullptr || keep(e->d_name)))
+        Text(key, e->d_name, ~std::size_t{0}, where);
       off += e->d_reclen;
     }
   }
@@ -152,7 +153,7 @@ Observations::Observations(Observations&& other) noexcept
       failures_before_(other.failures_before_) {}
 
 Observations::~Observations() {
-  if (!collected_ || FailuresSoFar() == failures_before_) return;
+  if (!collected_ || seen_.empty() || FailuresSoFar() == failures_before_) return;
   ADD_FAILURE_AT(made_at_.file_name(), static_cast<int>(made_at_.line()))
       << "the child recorded (attached once for the failures above): " << Dump();
 }
