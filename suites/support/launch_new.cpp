@@ -50,7 +50,8 @@ Child LaunchInNew(Mode mode, KindSet kinds, Body body) {
 
 bool ExpectExits0(Child child, std::source_location where) {
   const ::testing::AssertionResult exited = Exited0(child.Wait(std::chrono::seconds(20)));
-  if (!exited) ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << exited.message();
+  if (!exited)
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << exited.message();
   return exited;
 }
 

@@ -46,15 +46,17 @@ MATCHER_P(FailedWith, err, (negation ? "did not fail with " : "failed with ") + 
 }
 
 // A wait status (a recorded value) of a process that exited with `code`.
-MATCHER_P(ExitedWith, code, (negation ? "is not" : "is") + std::string(" the status of exit ") +
-                                std::to_string(code)) {
+MATCHER_P(ExitedWith, code,
+          (negation ? "is not" : "is") + std::string(" the status of exit ") +
+              std::to_string(code)) {
   const int status = static_cast<int>(arg.value);
   return arg.present && arg.err == 0 && WIFEXITED(status) && WEXITSTATUS(status) == code;
 }
 
 // A wait status (a recorded value) of a process that `sig` killed.
-MATCHER_P(KilledBy, sig, (negation ? "is not" : "is") + std::string(" the status of death by ") +
-                             SignalName(sig)) {
+MATCHER_P(KilledBy, sig,
+          (negation ? "is not" : "is") + std::string(" the status of death by ") +
+              SignalName(sig)) {
   const int status = static_cast<int>(arg.value);
   return arg.present && arg.err == 0 && WIFSIGNALED(status) && WTERMSIG(status) == sig;
 }
