@@ -11,10 +11,13 @@
 namespace nsprobe::report {
 
 using record::Benchmark;
+using record::Binary;
 using record::Case;
 using record::Record;
 using record::Totals;
 using record::ValidUtf8;
+using record::Verdict;
+using record::VerdictName;
 
 std::string RenderJunit(const Record& record);     // JUnit XML, one testcase per case
 std::string RenderKtap(const Record& record);      // KTAP v1, flat, with a "# Totals:" line

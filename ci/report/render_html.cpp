@@ -8,14 +8,6 @@
 
 namespace nsprobe::report {
 
-using record::Benchmark;
-using record::Binary;
-using record::Case;
-using record::Record;
-using record::Totals;
-using record::Verdict;
-using record::VerdictName;
-
 namespace {
 
 constexpr std::string_view kStyle = R"(

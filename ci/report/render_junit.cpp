@@ -8,11 +8,6 @@
 
 namespace nsprobe::report {
 
-using record::Case;
-using record::Record;
-using record::Totals;
-using record::Verdict;
-
 namespace {
 
 // The facts a CI widget shows next to the results.

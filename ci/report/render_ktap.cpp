@@ -6,11 +6,6 @@
 
 namespace nsprobe::report {
 
-using record::Case;
-using record::Record;
-using record::Totals;
-using record::Verdict;
-
 namespace {
 
 // A directive's text ends at the line and may not hold '#'.

@@ -9,12 +9,6 @@
 
 namespace nsprobe::report {
 
-using record::Benchmark;
-using record::Case;
-using record::Record;
-using record::Totals;
-using record::Verdict;
-
 namespace {
 
 // Well under GitHub's 1024 KiB so other steps of the job still have room.

@@ -5,12 +5,6 @@
 
 namespace nsprobe::report {
 
-using record::Binary;
-using record::Case;
-using record::Record;
-using record::Totals;
-using record::Verdict;
-
 std::string RenderText(const Record& record) {
   std::string out =
       fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "kind", "pass", "fail", "skip", "error");

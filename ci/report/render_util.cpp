@@ -8,12 +8,6 @@
 
 namespace nsprobe::report {
 
-using record::Benchmark;
-using record::Case;
-using record::Record;
-using record::ValidUtf8;
-using record::Verdict;
-
 namespace {
 
 // Dots join components; anything outside [A-Za-z0-9_-] becomes '_'.

@@ -6,12 +6,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <system_error>
 
 namespace nsprobe::testing {
 
 TempDir::TempDir(std::string_view what) {
-  std::string pattern = "/tmp/nsprobe-" + std::string(what) + "-XXXXXX";
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("nsprobe-" + std::string(what) + "-XXXXXX"))
+          .string();
   if (::mkdtemp(pattern.data()) == nullptr)
     throw std::system_error(errno, std::generic_category(), "mkdtemp(" + pattern + ")");
   path_ = pattern;

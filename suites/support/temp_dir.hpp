@@ -6,10 +6,10 @@
 
 namespace nsprobe::testing {
 
-// /tmp/nsprobe-<what>-XXXXXX, mode 0755 so that a child running as uid 65534 (or as root of a
-// user namespace, which has no rights over the host's root) can reach it. Removed with what
-// is left in it, never across a mount point: a mount that leaked into our namespace stays
-// (for the hygiene check to see) and its contents are not touched.
+// $TMPDIR (or /tmp)/nsprobe-<what>-XXXXXX, mode 0755 so that a child running as uid 65534 (or as
+// root of a user namespace, which has no rights over the host's root) can reach it. Removed with
+// what is left in it, never across a mount point: a mount that leaked into our namespace stays (for
+// the hygiene check to see) and its contents are not touched.
 class TempDir {
  public:
   explicit TempDir(std::string_view what = "test");
