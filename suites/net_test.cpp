@@ -13,6 +13,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -542,6 +543,7 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
   Observations obs;
   auto w = obs.Writer();
   Pipe bound = Pipe::Make();
+  Pipe received = Pipe::Make();  // a byte once the receiver has its datagram
   Child receiver = JoinNet(right_->Pid(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_in any = Ipv4("0.0.0.0", kVethPort);
@@ -553,6 +555,7 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
     sockaddr_in from{};
     socklen_t len = sizeof from;
     ssize_t n = ::recvfrom(s, buf, sizeof buf - 1, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    (void)!::write(received.write.Get(), "r", 1);
     w.Result("recv", n);
     w.Text("payload", buf);
     w.Value("from", ntohl(from.sin_addr.s_addr));
@@ -563,12 +566,13 @@ TEST_P(NetVeth, PairCarriesTrafficBetweenItsTwoNamespacesOnly) {
   ASSERT_EQ(::read(bound.read.Get(), &b, 1), 1);
   Child sender = JoinNet(left_->Pid(), [&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    // The first datagram waits for ARP; a few more cover a lost one.
-    for (int i = 0; i < 5; ++i) {
+    // The first datagram waits for ARP; another goes every 50 ms until the receiver says it
+    // has one (a lost one is covered without a fixed wait when none is lost).
+    pollfd got{received.read.Get(), POLLIN, 0};
+    for (int i = 0; i < 20; ++i) {
       w.Result("send", ::sendto(s, "over-veth", 9, 0, reinterpret_cast<const sockaddr*>(&right),
                                 sizeof right));
-      timespec pause{0, 50'000'000};
-      ::nanosleep(&pause, nullptr);
+      if (::poll(&got, 1, 50) == 1) break;
     }
     return 0;
   });

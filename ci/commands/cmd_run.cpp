@@ -1,6 +1,7 @@
 // `nsprobe run`: runs every suite binary next to nsprobe, writes the record and its renderings
 // into one directory, and prints the verdict table.
 #include <fmt/format.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <exception>
 #include <filesystem>
@@ -41,7 +43,7 @@ struct RunOptions {
   std::string out, filter, bench, suites_dir, negative_control;
   std::optional<std::string> kinds;  // unset: all; given empty: refused
   int repeat = 1;
-  int jobs = 1;
+  int jobs = 0;  // 0: as many as this process may run on
   bool shuffle = false;
   bool stress = false;
   unsigned seed = 0;
@@ -209,6 +211,13 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return out;
 }
 
+// The CPUs this process may run on (its affinity mask, which a container or taskset narrows).
+int CpuCount() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::clamp(CPU_COUNT(&set), 1, 64);
+}
+
 // Lists, then runs, every suite `repeat` times, adding binaries and cases to `rec`.
 void RunAll(const std::vector<run::SuiteBinary>& suites, const run::SuiteOptions& so, int repeat,
             int jobs, ProgressLine& progress, Record& rec) {
@@ -286,7 +295,7 @@ void RunAll(const std::vector<run::SuiteBinary>& suites, const run::SuiteOptions
 
 // The kinds of --negative-control, each with its suite, in AllKinds() order.
 run::GuardRun NegativeControlPlan(const RunOptions& o) {
-  if (o.kinds || o.repeat != 1 || o.stress || o.jobs != 1)
+  if (o.kinds || o.repeat != 1 || o.stress || o.jobs > 1)
     throw UsageError(
         "--negative-control runs each kind's own suite once, quietly; drop --kinds, --repeat, "
         "--jobs and --stress");
@@ -329,6 +338,7 @@ int Run(const RunOptions& o_in) {
   // A suite that runs the command as a user would (policy_test) runs this very one.
   ::setenv("NSPROBE_COMMAND", self.c_str(), 1);
   if (o.out.empty()) o.out = DefaultOutDir();
+  if (o.jobs == 0) o.jobs = CpuCount();
   if (o.seed == 0) o.seed = std::random_device{}() % 99999 + 1;  // gtest takes 1..99999
   const bool control = !o.negative_control.empty();
   std::optional<run::GuardRun> guard_plan;
@@ -379,7 +389,15 @@ int Run(const RunOptions& o_in) {
   } else {
     std::optional<run::ChurnLoad> load;
     if (o.stress) load.emplace();
+    const auto start = std::chrono::steady_clock::now();
     RunAll(suites, so, o.repeat, o.jobs, progress, rec);
+    double suite_s = 0;
+    for (const record::Binary& b : rec.binaries) suite_s += b.duration_s;
+    fmt::print(stderr,
+               "{} suite binaries in {:.1f} s wall with --jobs {} ({:.1f} s of suite time)\n",
+               rec.binaries.size(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+               o.jobs, suite_s);
     if (load) {
       rec.options["stress_load"] = load->Stop();
       const auto& l = rec.options["stress_load"];
@@ -436,7 +454,8 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
                   "Only these suites: a comma list of kind labels (pid,net,runtime,...)");
   app->add_option("--repeat", o->repeat, "Run each binary N times; a case fails if any run did")
       ->check(CLI::PositiveNumber);
-  app->add_option("--jobs", o->jobs, "Run up to N suite binaries at once (default 1)")
+  app->add_option("--jobs", o->jobs,
+                  "Run up to N suite binaries at once (default: the CPUs this process may use)")
       ->check(CLI::Range(1, 64));
   app->add_flag("--shuffle", o->shuffle, "Shuffle binaries and cases (the seed is recorded)");
   app->add_flag("--stress", o->stress,
