@@ -338,11 +338,11 @@ int Run(const RunOptions& o_in) {
   // A suite that runs the command as a user would (policy_test) runs this very one.
   ::setenv("NSPROBE_COMMAND", self.c_str(), 1);
   if (o.out.empty()) o.out = DefaultOutDir();
-  if (o.jobs == 0) o.jobs = CpuCount();
   if (o.seed == 0) o.seed = std::random_device{}() % 99999 + 1;  // gtest takes 1..99999
   const bool control = !o.negative_control.empty();
   std::optional<run::GuardRun> guard_plan;
   if (control) guard_plan = NegativeControlPlan(o);
+  if (o.jobs == 0) o.jobs = CpuCount();
   std::vector<run::SuiteBinary> suites = control ? guard_plan->suites : SelectSuites(o);
   // Bad input is refused before anything runs: the bench file and the output directory.
   std::optional<record::BenchFile> bench;
@@ -372,6 +372,7 @@ int Run(const RunOptions& o_in) {
 
   // Host hygiene: the run must leave the machine as it found it.
   const run::Snapshot host_before = run::Take(::getpid());
+  const auto start = std::chrono::steady_clock::now();
   TempDir tmp;
   StopOnSignals stop_on_signals;
   run::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
@@ -389,15 +390,7 @@ int Run(const RunOptions& o_in) {
   } else {
     std::optional<run::ChurnLoad> load;
     if (o.stress) load.emplace();
-    const auto start = std::chrono::steady_clock::now();
     RunAll(suites, so, o.repeat, o.jobs, progress, rec);
-    double suite_s = 0;
-    for (const record::Binary& b : rec.binaries) suite_s += b.duration_s;
-    fmt::print(stderr,
-               "{} suite binaries in {:.1f} s wall with --jobs {} ({:.1f} s of suite time)\n",
-               rec.binaries.size(),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-               o.jobs, suite_s);
     if (load) {
       rec.options["stress_load"] = load->Stop();
       const auto& l = rec.options["stress_load"];
@@ -411,6 +404,12 @@ int Run(const RunOptions& o_in) {
   }
   if (rec.cases.empty())
     throw UsageError(fmt::format("--filter '{}' matches no case in {}", o.filter, o.suites_dir));
+  double suite_s = 0;
+  for (const record::Binary& b : rec.binaries) suite_s += b.duration_s;
+  fmt::print(stderr, "{} suite binaries in {:.1f} s wall with --jobs {} ({:.1f} s of suite time)\n",
+             rec.binaries.size(),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+             o.jobs, suite_s);
 
   if (g_stop != 0) throw run::Interrupted();
   const std::vector<run::Difference> host_diffs = run::Compare(host_before, run::Take(::getpid()));

@@ -320,7 +320,8 @@ TEST_F(RecordCli, JobsRunsBinariesAtOnceAndKeepsTheirOrder) {
   AddOneCaseScript("meet_b_test", kMeetingSuite);
   AddKindTest();
   // Contrast: one at a time, meet_a waits alone and fails (meet_b then finds its marker).
-  ToolResult one = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "one"});
+  ToolResult one =
+      Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "one", "--jobs", "1"});
   EXPECT_EQ(one.exit_code, 1) << one.Describe();
   EXPECT_EQ(LoadRecord(out_ / "one/record.json").CountTotals().fail, 1);
   for (const char* name : {"meet_a_test.here", "meet_b_test.here"})
