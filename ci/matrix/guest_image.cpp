@@ -18,7 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string FindOnPath(const std::string& name) {
+// The host's own copy of a tool the suites run, by its canonical path.
+std::string HostTool(const std::string& name) {
   for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
     fs::path p = fs::path(dir) / name;
     if (::access(p.c_str(), X_OK) == 0) return fs::canonical(p).string();
@@ -118,7 +119,7 @@ Userland StageUserland(const StageOptions& o) {
   u.nsprobe = (prefix / "bin" / "nsprobe").string();
   u.suites_dir = guest_suites.string();
   for (const std::string& tool : HostTools()) {
-    std::string path = FindOnPath(tool);
+    std::string path = HostTool(tool);
     if (path.empty()) continue;  // the suites say what they miss
     // Merged /usr: the canonical path is under /usr, which PATH searches before busybox's /bin.
     AddWithLibraries(u, path, path, libs);

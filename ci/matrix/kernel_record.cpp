@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace nsprobe::matrix {
 namespace {
 
@@ -64,6 +66,7 @@ record::Record CombineRuns(const KernelRun& run) {
   rec.options["matrix"] = {{"kernel", run.label},
                            {"source", run.source},
                            {"emulation", run.emulation},
+                           {"accelerator", run.accelerator},
                            {"unprivileged_uid", run.uid},
                            {"has_root_run", run.root.has_value()},
                            {"has_unprivileged_run", run.unprivileged.has_value()},
@@ -73,6 +76,35 @@ record::Record CombineRuns(const KernelRun& run) {
                            {"problems", run.problems}};
   if (run.unprivileged) rec.options["matrix"]["probe_unprivileged"] = run.unprivileged->probe;
   return rec;
+}
+
+int SuiteCases(const record::Record& rec) {
+  return static_cast<int>(std::count_if(rec.cases.begin(), rec.cases.end(),
+                                        [](const record::Case& c) { return c.suite != "matrix"; }));
+}
+
+MatrixOutcome JudgeMatrix(const std::vector<std::pair<std::string, record::Record>>& kernels) {
+  MatrixOutcome out;
+  for (const auto& [label, rec] : kernels) {
+    if (SuiteCases(rec) == 0) {
+      std::string why;
+      for (const record::Case& c : rec.cases)
+        if (c.suite == "matrix" && why.empty()) why = c.reason;
+      out.messages.push_back(
+          fmt::format("kernel {}: its suites produced no case, so the matrix "
+                      "compared nothing on it{}{}",
+                      label, why.empty() ? "" : ": ", why));
+      out.exit_status = 1;
+      continue;
+    }
+    record::Totals t = rec.CountTotals();
+    if (t.fail + t.error > 0) {
+      out.messages.push_back(
+          fmt::format("kernel {}: {} case(s) failed, {} in error", label, t.fail, t.error));
+      out.exit_status = 1;
+    }
+  }
+  return out;
 }
 
 }  // namespace nsprobe::matrix

@@ -28,6 +28,10 @@ Ran RunLogged(const std::vector<std::string>& argv, const std::string& log, doub
 // <the end of its output>" unless it exits 0.
 std::string Capture(const std::vector<std::string>& argv, double timeout_s = 120);
 
+// `program` found in $PATH (or the usual bin directories without one), as an absolute path,
+// or empty.
+std::string FindOnPath(const std::string& program);
+
 // The lines of `text` without their "\n" (and any "\r" before it); no empty last line.
 std::vector<std::string_view> Lines(std::string_view text);
 
