@@ -35,6 +35,9 @@ set(NSPROBE_SHARE_FILES
   workflows/github/nsprobe.yml
   workflows/kernelci/README.md
   schema/record.schema.json
+  lava/qemu-x86_64-nokvm.yaml
+  lava/nsprobe-initramfs-job.yaml
+  lava/nsprobe-test-definition.yaml
 )
 foreach(file ${NSPROBE_SHARE_FILES})
   configure_file(${PROJECT_SOURCE_DIR}/ci/${file}

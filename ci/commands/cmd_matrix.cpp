@@ -28,6 +28,10 @@ void AddMatrix(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--suites", o->suites_dir,
                   "Directory of the conformance suites and their suites.json (default: "
                   "libexec/nsprobe/ beside nsprobe's bin/)");
+  app->add_option("--engine", o->engine,
+                  "builtin: nsprobe's own QEMU runner (default); lava: each guest kernel through "
+                  "lava-run (lava-dispatcher, as root) with share/nsprobe/lava/'s job and "
+                  "device, its results read back into the record");
   app->add_option("--cpus", o->cpus, "Guest CPUs")->check(CLI::Range(1, 64));
   app->add_option("--memory", o->memory, "Guest memory, as qemu -m takes it");
   commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {

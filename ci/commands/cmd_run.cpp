@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "ci/commands/cli.hpp"
+#include "ci/lava/lava_id.hpp"
 #include "ci/record/atomic_files.hpp"
 #include "ci/record/gbench.hpp"
 #include "ci/record/probe_json.hpp"
@@ -46,6 +47,7 @@ struct RunOptions {
   int jobs = 0;  // 0: as many as this process may run on
   bool shuffle = false;
   bool stress = false;
+  bool lava = false;
   unsigned seed = 0;
   double timeout = 300;
 };
@@ -428,6 +430,7 @@ int Run(const RunOptions& o_in) {
 
   fmt::print("\n{}\n", report::RenderText(rec));
   fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
+  if (o.lava) fmt::print("{}", lava::ResultLines(rec));
   if (!host_diffs.empty())
     fmt::print(stderr, "nsprobe run: the host changed during the run:\n{}",
                run::Describe(host_diffs));
@@ -460,6 +463,9 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
   app->add_flag("--stress", o->stress,
                 "Run the suites beside a bounded namespace-churn load (2 workers creating and "
                 "tearing down namespaces); its counts go in the record");
+  app->add_flag("--lava", o->lava,
+                "Also print one 'nsprobe-result: <id> <pass|fail|skip>' line per case (and "
+                "'<id> <ns> ns' per benchmark) for a LAVA monitors pattern");
   app->add_option("--seed", o->seed, "Seed for --shuffle (1..99999)")->check(CLI::Range(1, 99999));
   app->add_option("--timeout", o->timeout, "Kill a suite binary after this many seconds")
       ->check(CLI::PositiveNumber);

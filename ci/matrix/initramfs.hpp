@@ -73,10 +73,21 @@ struct GuestPlan {
   // util-linux setpriv, by absolute path: Debian's busybox sh runs its own applet of the same
   // name (which lacks --reuid) before searching PATH.
   std::string setpriv = "/usr/bin/setpriv";
+  // For a LAVA job (one console, read by a monitors block): no second UART; the verdicts are
+  // `nsprobe run --lava` lines and the fingerprint and probe are nsprobe-blob lines, all on
+  // the console between "nsprobe-lava: start" and "nsprobe-lava: end" (ci/lava/).
+  bool lava = false;
 };
 // The /init script: mounts, modules, the suites as root and as the unprivileged uid, every
-// result file gzip+base64-framed on /dev/ttyS1 (see serial.hpp), then poweroff.
+// result file gzip+base64-framed on /dev/ttyS1 (see serial.hpp) — or, with plan.lava, the
+// result lines on the console — then poweroff.
 std::string InitScript(const GuestPlan& plan);
+
+// The end of a LAVA guest's /init (plan.lava), for the console: the result lines of the
+// root run ($O/root.log) and of the unprivileged one ($O/unpriv.log, its suites renamed as the
+// matrix names them), $O/fingerprint.json and $O/probe-root.json as nsprobe-blob lines, and
+// the monitor's end line.
+std::string LavaReport(std::uint32_t uid);
 
 // The kernel command line: console on the first UART, a panic ends the VM at once.
 std::string KernelCmdline();

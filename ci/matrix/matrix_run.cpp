@@ -12,6 +12,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "ci/lava/lava_job.hpp"
+#include "ci/lava/lava_results.hpp"
 #include "ci/matrix/guest_image.hpp"
 #include "ci/matrix/kernel_record.hpp"
 #include "ci/matrix/kernels.hpp"
@@ -40,6 +42,11 @@ std::string SelfPath() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("nsprobe") : self.string();
+}
+
+// share/nsprobe/ of nsprobe's own tree (bin/nsprobe -> share/nsprobe/), installed or built.
+fs::path ShareDir() {
+  return fs::path(SelfPath()).parent_path().parent_path() / "share" / "nsprobe";
 }
 
 std::string DefaultCache() {
@@ -164,17 +171,25 @@ KernelRun RunHost(const MatrixOptions& o, const fs::path& dir, Progress& progres
 // What one matrix run shares between its guests: the userland is staged once.
 struct GuestContext {
   std::string busybox;
+  std::optional<Accelerator> accel;  // chosen by a trial boot of the first guest kernel
   std::optional<Userland> userland;
   std::string log;
 };
 
-KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::path& out,
-                   GuestContext& ctx, Progress& progress) {
-  KernelRun run;
+// A guest kernel fetched and its initramfs built, ready for either engine.
+struct PreparedGuest {
+  GuestKernel kernel;
+  std::string initrd;
+  fs::path dir;  // out/<label>
+};
+
+PreparedGuest PrepareGuest(const MatrixOptions& o, const KernelRequest& req, const fs::path& out,
+                           GuestContext& ctx, Progress& progress, KernelRun& run) {
+  const bool lava = o.engine == "lava";
   run.label = req.value;
   run.source = req.value;
   run.uid = kUnprivilegedUid;
-  run.emulation = KvmUsable() ? "kvm" : "tcg";
+  run.emulation = "tcg";
   auto start = Clock::now();
   progress.Phase(run.label, "download");
   GuestKernel kernel = req.source == KernelRequest::Source::kPackage
@@ -185,6 +200,21 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
     run.source = req.value + " → " + kernel.package;
   if (ctx.busybox.empty()) ctx.busybox = FetchBusybox(o.cache, ctx.log);
   run.timings.emplace_back("download", Since(start));
+
+  if (lava) {
+    // The device dictionary is no_kvm: LAVA boots every kernel under TCG.
+    ctx.accel =
+        Accelerator{false, fmt::format("LAVA device {} (no_kvm): QEMU TCG", lava::kDeviceFile)};
+  } else if (!ctx.accel) {
+    start = Clock::now();
+    progress.Phase(run.label, "KVM trial boot");
+    ctx.accel = ChooseAccelerator(FindQemu(), kernel.vmlinuz,
+                                  (fs::path(o.cache) / "work" / kernel.label).string());
+    run.timings.emplace_back("KVM trial boot", Since(start));
+    progress.Done("accelerator", ctx.accel->why);
+  }
+  run.emulation = ctx.accel->Name();
+  run.accelerator = ctx.accel->why;
 
   start = Clock::now();
   progress.Phase(run.label, "build image");
@@ -204,6 +234,7 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
   if (!ctx.userland->tools.contains("setpriv"))
     throw std::invalid_argument("setpriv not found on this host: install util-linux");
   plan.setpriv = ctx.userland->tools.at("setpriv");
+  plan.lava = lava;
   plan.modules = AddKernel(image, kernel, ctx.busybox, ctx.log);
   image.Data("/init", InitScript(plan), 0755);
   const std::string initrd = (work / "initrd.cpio").string();
@@ -212,16 +243,22 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
     image.WriteCpio(cpio);
   }
   run.timings.emplace_back("image", Since(start));
+  fs::create_directories(out / kernel.label);
+  return {kernel, initrd, out / kernel.label};
+}
 
-  const fs::path dir = out / kernel.label;
+KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::path& out,
+                   GuestContext& ctx, Progress& progress) {
+  KernelRun run;
+  const auto [kernel, initrd, dir] = PrepareGuest(o, req, out, ctx, progress, run);
   fs::create_directories(dir / "guest");
   const std::string console = (dir / "console.log").string();
   const std::string results = (dir / "serial.txt").string();
   fs::remove(console);
   fs::remove(results);
-  QemuOptions q{kernel.vmlinuz,         initrd, KernelCmdline(), console, results,
-                run.emulation == "kvm", o.cpus, o.memory};
-  start = Clock::now();
+  QemuOptions q{kernel.vmlinuz,         initrd, KernelCmdline(), console,   results,
+                run.emulation == "kvm", o.cpus, o.memory,        FindQemu()};
+  auto start = Clock::now();
   std::string phase = "boot";
   Ran vm = RunLogged(QemuArgv(q), (dir / "qemu.log").string(), o.timeout, [&] {
     // The tail is enough: phases are announced as they start.
@@ -296,6 +333,46 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
   return run;
 }
 
+// The same guest through LAVA: lava-run boots it with nsprobe's device dictionary and job
+// (share/nsprobe/lava/) and reads the verdicts off the console; its log becomes the record.
+KernelRun RunGuestLava(const MatrixOptions& o, const KernelRequest& req, const fs::path& out,
+                       GuestContext& ctx, Progress& progress) {
+  KernelRun run;
+  const auto [kernel, initrd, dir] = PrepareGuest(o, req, out, ctx, progress, run);
+  const fs::path work = fs::path(o.cache) / "work" / kernel.label;
+  lava::WriteJobFiles(
+      {ShareDir() / "lava", kernel.vmlinuz, initrd, KernelCmdline(), o.timeout, o.cpus, o.memory},
+      dir.string());
+  const fs::path lava_out = work / "lava-run";
+  fs::remove_all(lava_out);
+  const std::string log = (dir / "lava.log").string();
+  fs::remove(log);
+  auto start = Clock::now();
+  Ran ran = RunLogged({"lava-run", "--job-id", "1", "--output-dir", lava_out.string(), "--device",
+                       (dir / "device.yaml").string(), (dir / "job.yaml").string()},
+                      log, o.timeout + 900, [&] {
+                        progress.Tick(run.label, "lava-run", static_cast<int>(Since(start)));
+                      });
+  run.timings.emplace_back("lava-run (TCG)", ran.seconds);
+  start = Clock::now();
+  progress.Phase(run.label, "collect");
+  std::string text;
+  TryReadFile(log, text);
+  run.console_log = log;
+  if (ran.status.timed_out)
+    run.problems.push_back(fmt::format("lava-run timed out after {:.0f} s", ran.seconds));
+  try {
+    record::Record rec = lava::RecordFromLava(lava::ReadLavaLog(text, log));
+    for (const std::string& p : lava::LavaProblems(rec)) run.problems.push_back(p);
+    if (!rec.cases.empty() || !rec.fingerprint.empty()) run.root = std::move(rec);
+  } catch (const record::InputError& e) {
+    // lava-run's own failure (a bad device file, a crash) is this kernel's problem.
+    run.problems.push_back(fmt::format("lava-run: {}: {}", ran.status.Describe(), e.what()));
+  }
+  run.timings.emplace_back("collect", Since(start));
+  return run;
+}
+
 }  // namespace
 
 int RunMatrix(MatrixOptions o) {
@@ -324,6 +401,18 @@ int RunMatrix(MatrixOptions o) {
   const bool guests = std::any_of(requests.begin(), requests.end(), [](const KernelRequest& r) {
     return r.source != KernelRequest::Source::kHost;
   });
+  if (o.engine != "builtin" && o.engine != "lava")
+    throw std::invalid_argument(
+        fmt::format("--engine {}: not an engine; give builtin (the default) or lava", o.engine));
+  if (o.engine == "lava" && guests) {
+    if (FindOnPath("lava-run").empty())
+      throw std::invalid_argument(
+          "--engine lava: lava-run not found: install lava-dispatcher (apt-get install "
+          "lava-dispatcher; scripts/matrix --engine lava installs it)");
+    if (::geteuid() != 0)
+      throw std::invalid_argument("--engine lava: lava-run needs root; run the matrix as root");
+    lava::FileUrl(o.cache);  // a cache LAVA cannot fetch from is refused now, not per kernel
+  }
   if (guests && FindQemu().empty())
     throw std::invalid_argument(
         "qemu-system-x86_64 not found: install qemu-system-x86 (scripts/matrix installs it)");
@@ -352,7 +441,8 @@ int RunMatrix(MatrixOptions o) {
         fs::create_directories(out / "host");
         run = RunHost(o, out / "host", progress);
       } else {
-        run = RunGuest(o, req, out, ctx, progress);
+        run = o.engine == "lava" ? RunGuestLava(o, req, out, ctx, progress)
+                                 : RunGuest(o, req, out, ctx, progress);
       }
     } catch (const std::invalid_argument&) {
       throw;
@@ -362,7 +452,9 @@ int RunMatrix(MatrixOptions o) {
       // One kernel that cannot be fetched or booted still leaves a column saying why.
       run.label = run.label.empty() ? req.value : run.label;
       run.source = req.value;
-      run.emulation = req.source == KernelRequest::Source::kHost ? "none" : "tcg";
+      const bool host = req.source == KernelRequest::Source::kHost;
+      run.emulation = host ? "none" : ctx.accel ? ctx.accel->Name() : "tcg";
+      if (!host && ctx.accel) run.accelerator = ctx.accel->why;
       run.problems.push_back(e.what());
     }
     record::Record rec = CombineRuns(run);
@@ -400,15 +492,20 @@ int RunMatrix(MatrixOptions o) {
   }
   int cases = 0;
   for (const MatrixRow& r : CaseRows(columns)) cases += r.differs ? 1 : 0;
-  fmt::print("{}{} case(s) with a different verdict on some kernel\n",
-             shown ? "" : "  (no feature)\n", cases);
+  int compared = 0;
+  for (const MatrixColumn& c : columns) compared += SuiteCases(c.record) > 0 ? 1 : 0;
+  if (compared < 2)
+    fmt::print("{}no comparison: {} of {} kernel(s) produced cases\n",
+               shown ? "" : "  (no feature)\n", compared, columns.size());
+  else
+    fmt::print("{}{} case(s) with a different verdict on some kernel ({} kernels compared)\n",
+               shown ? "" : "  (no feature)\n", cases, compared);
   fmt::print("Matrix: {}\n", (out / "matrix.html").string());
-  bool failed = false;
-  for (const MatrixColumn& c : columns) {
-    record::Totals t = c.record.CountTotals();
-    failed = failed || t.fail + t.error > 0;
-  }
-  return failed ? 1 : 0;
+  std::vector<std::pair<std::string, record::Record>> kernels;
+  for (const MatrixColumn& c : columns) kernels.emplace_back(c.run.label, c.record);
+  MatrixOutcome outcome = JudgeMatrix(kernels);
+  for (const std::string& m : outcome.messages) fmt::print(stderr, "{}\n", m);
+  return outcome.exit_status;
 }
 
 }  // namespace nsprobe::matrix

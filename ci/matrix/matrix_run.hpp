@@ -11,6 +11,8 @@ struct MatrixOptions {
   // Kernels: "host", a Debian package name or a vmlinuz path (PATH[:MODULES_DIR]).
   std::vector<std::string> kernels;
   std::string out, cache, suites_dir;
+  // "builtin" (nsprobe's own QEMU runner) or "lava" (lava-run from lava-dispatcher).
+  std::string engine = "builtin";
   bool bench = false, rt = false;
   double timeout = 1200, suite_timeout = 300;
   int cpus = 2;
