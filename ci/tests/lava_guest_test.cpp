@@ -20,14 +20,13 @@ namespace fs = std::filesystem;
 
 // The record of the one guest kernel `nsprobe matrix --engine <engine>` ran.
 record::Record RunEngine(const std::string& engine, const fs::path& out) {
-  matrix::Ran ran = matrix::RunLogged(
-      {nsprobe::testing::NsprobeCommand(), "matrix", "--engine", engine, "--kernel",
-       "linux-image-cloud-amd64", "--out", out.string()},
-      (out.parent_path() / (engine + ".log")).string(), 5400);
+  matrix::Ran ran =
+      matrix::RunLogged({nsprobe::testing::NsprobeCommand(), "matrix", "--engine", engine,
+                         "--kernel", "linux-image-cloud-amd64", "--out", out.string()},
+                        (out.parent_path() / (engine + ".log")).string(), 5400);
   EXPECT_FALSE(ran.status.timed_out) << engine << ": " << ran.status.Describe();
   for (const auto& e : fs::directory_iterator(out))
-    if (e.path().filename().string().starts_with("6.") &&
-        fs::exists(e.path() / "record.json"))
+    if (e.path().filename().string().starts_with("6.") && fs::exists(e.path() / "record.json"))
       return record::LoadRecord((e.path() / "record.json").string());
   ADD_FAILURE() << "no kernel record in " << out;
   return {};
