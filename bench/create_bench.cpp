@@ -2,16 +2,24 @@
 // cost per kind (BM_Raw) and the runtime's (BM_Launch), in one binary so that random
 // interleaving puts them side by side and every figure reads as a ratio.
 #include <fmt/format.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <new>
 #include <string>
 
 #include "bench/bench_support.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/launch_child.hpp"
+#include "runtime/syscalls.hpp"
 
 extern char** environ;
 
@@ -84,6 +92,72 @@ void BM_Raw(benchmark::State& state, KindSet kinds) {
   }
   CreateExitReap(state, CheapestCloneFlags(kinds), "clone3(namespace flags)");
   state.SetLabel((CheapestCloneFlags(kinds) & CLONE_VM) ? "vm_vfork" : "fork");
+}
+
+// The ready contract's own floor: the clone BM_Raw makes, whose child does only what every
+// Launch child must before its body (PR_SET_PDEATHSIG, the getppid check where the parent is
+// visible) and says it is ready the way Launch hears it: a vfork-style child by running until
+// its exit (nothing to send), a copied one on a shared page's futex, armed as a robust futex
+// so a child's death would wake the parent too. BM_Launch over this is the runtime's own cost.
+struct FloorJob {
+  launch::ReadyPage* page = nullptr;  // null: a vfork-style child
+  bool check_parent = false;
+  pid_t parent = 0;
+};
+
+int ReadyFloorChild(void* arg) {
+  const FloorJob& job = *static_cast<const FloorJob*>(arg);
+  using sys::DirectSyscall;
+  robust_list_head robust{};
+  if (job.page != nullptr) launch::ArmReadyInChild(*job.page, robust);
+  DirectSyscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if (job.check_parent && DirectSyscall(SYS_getppid) != job.parent) return 1;
+  if (job.page != nullptr) launch::SignalReadyInChild(*job.page);
+  return 0;
+}
+
+void BM_ReadyFloor(benchmark::State& state, KindSet kinds) {
+  if (std::string why = UnavailableReason(kinds); !why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  const std::uint64_t flags = CheapestCloneFlags(kinds);
+  void* mapped = nullptr;
+  FloorJob job;
+  job.check_parent = !kinds.Has(Kind::kPid);
+  job.parent = ::getpid();
+  if ((flags & CLONE_VM) == 0) {
+    mapped = ::mmap(nullptr, sizeof(launch::ReadyPage), PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) {
+      Fail(state, "mmap(MAP_SHARED)", errno);
+      return;
+    }
+    job.page = new (mapped) launch::ReadyPage;
+  }
+  for (auto _ : state) {
+    if (job.page != nullptr) {
+      job.page->word = FUTEX_WAITERS;
+      job.page->reported = 0;
+    }
+    pid_t pid = RawClone(flags, ReadyFloorChild, &job);
+    if (pid < 0) {
+      Fail(state, "clone3(namespace flags)", errno);
+      break;
+    }
+    if (job.page != nullptr) {
+      std::uint32_t word;
+      while ((word = __atomic_load_n(&job.page->word, __ATOMIC_ACQUIRE)) != 0 &&
+             (word & FUTEX_OWNER_DIED) == 0)
+        ::syscall(SYS_futex, &job.page->word, FUTEX_WAIT, word, nullptr, nullptr, 0);
+    }
+    if (int st = Reap(pid); st != 0 || (job.page != nullptr && job.page->reported != 1)) {
+      Fail(state, "the floor's child did not report ready", EPROTO);
+      break;
+    }
+  }
+  if (mapped != nullptr) ::munmap(mapped, sizeof(launch::ReadyPage));
+  state.SetLabel(job.page == nullptr ? "vm_vfork" : "fork+futex");
 }
 
 // Launches an empty body per iteration with the style BM_Raw uses for the same kinds: a body
@@ -181,6 +255,8 @@ void BM_LaunchExecStyle(benchmark::State& state, KindSet kinds, CloneStyle style
   Careful(benchmark::RegisterBenchmark("BM_Floor/fork_exec_true", BM_FloorForkExecTrue));
   for (const NamedKinds& k : EachKindAndAll()) {
     Careful(benchmark::RegisterBenchmark(("BM_Raw/" + k.name).c_str(), BM_Raw, k.kinds));
+    Careful(
+        benchmark::RegisterBenchmark(("BM_ReadyFloor/" + k.name).c_str(), BM_ReadyFloor, k.kinds));
     Careful(benchmark::RegisterBenchmark(("BM_Launch/" + k.name).c_str(), BM_Launch, k.kinds));
   }
   Careful(benchmark::RegisterBenchmark("BM_Launch/full", BM_LaunchFull));

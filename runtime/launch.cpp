@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <stdexcept>
 
@@ -28,6 +32,7 @@ namespace {
 using launch::ChildInputs;
 using launch::CloneAttempt;
 using launch::CloneOutcome;
+using launch::ReadyPage;
 using launch::Report;
 
 // Two stacks per thread, kept for the thread's life: one for the child, one for the helper.
@@ -64,6 +69,57 @@ class ThreadStacks {
 ThreadStacks& Stacks() {
   thread_local ThreadStacks stacks;
   return stacks;
+}
+
+// This thread's ready page (see launch::ReadyPage), mapped at its first copied body launch
+// and kept for the thread's life; a process forked from this one maps its own.
+class ReadyPages {
+ public:
+  ~ReadyPages() {
+    if (page_ != nullptr) ::munmap(page_, sizeof(ReadyPage));
+  }
+  ReadyPage* Get() {
+    const pid_t self = ::getpid();
+    if (page_ == nullptr || page_->owner != self) {
+      void* p = ::mmap(nullptr, sizeof(ReadyPage), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap(ready)");
+      page_ = new (p) ReadyPage;  // a forked copy's old page stays mapped, unused
+      page_->owner = self;
+    }
+    return page_;
+  }
+  ReadyPage** Slot() { return &page_; }
+
+ private:
+  ReadyPage* page_ = nullptr;
+};
+
+ReadyPages& Pages() {
+  thread_local ReadyPages pages;
+  return pages;
+}
+
+constexpr auto kPidFdId = static_cast<idtype_t>(3);  // P_PIDFD, which glibc 2.36 lacks
+
+// Waits until the child has reported on `page` or ended; whether it reported.
+bool WaitReady(ReadyPage& page, const Child& child) {
+  while (true) {
+    const std::uint32_t word = __atomic_load_n(&page.word, __ATOMIC_ACQUIRE);
+    if (word == 0 || (word & FUTEX_OWNER_DIED) != 0)
+      return __atomic_load_n(&page.reported, __ATOMIC_ACQUIRE) == 1;
+    // A child killed before it armed the word wakes no one: a bounded sleep, then its pidfd.
+    timespec limit{1, 0};
+    if (::syscall(SYS_futex, &page.word, FUTEX_WAIT, word, &limit, nullptr, 0) == 0 ||
+        errno != ETIMEDOUT)
+      continue;
+    siginfo_t info{};
+    const bool by_fd = child.PidFd() >= 0;
+    if (::waitid(by_fd ? kPidFdId : P_PID, static_cast<id_t>(by_fd ? child.PidFd() : child.Pid()),
+                 &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid != 0)
+      return __atomic_load_n(&page.reported, __ATOMIC_ACQUIRE) == 1;
+  }
 }
 
 std::string Flags(std::uint64_t flags) {
@@ -134,8 +190,10 @@ struct Prepared {
   Pipe report;  // a copied child's report, then EOF at its execve
   Pipe go;      // one byte once the parent has written the id maps
   Report shared_report;
+  ReadyPage* ready = nullptr;  // a copied body's report, in place of the pipe
 
-  Prepared(const Spec& spec, const LaunchPlan& plan, const std::vector<std::string>* command) {
+  Prepared(const Spec& spec, const LaunchPlan& plan, const std::vector<std::string>* command,
+           bool join_forks) {
     if (command != nullptr) {
       exe = FindExecutable(command->front());
       args = *command;
@@ -147,7 +205,16 @@ struct Prepared {
                             plan.maps == MapWriter::kParent);
     offsets = time::OffsetsText(spec);
     shared_report.step = -1;  // still -1 after the clone: the child died before reporting
-    if (plan.memory == Memory::kCopied) report = Pipe::Make();
+    // The page needs a pidfd (a child killed before arming it) and one task from clone to
+    // report: a go-between forking into a pid namespace would leave it armed.
+    if (plan.memory == Memory::kCopied && command == nullptr && !join_forks &&
+        (plan.clone_flags & CLONE_PIDFD) != 0) {
+      ready = Pages().Get();
+      ready->word = FUTEX_WAITERS;  // no owner yet: the child arms it with its tid
+      ready->reported = 0;
+    } else if (plan.memory == Memory::kCopied) {
+      report = Pipe::Make();
+    }
     if (plan.maps == MapWriter::kParent) go = Pipe::Make();
     // The report pipe must survive the descriptors the command asks for.
     for (const auto& [src, dst] : spec.fds) {
@@ -172,6 +239,10 @@ ChildInputs InputsFor(const Spec& spec, const LaunchPlan& plan, Prepared& prep,
   in.go_fd = prep.go.read.Get();
   in.report_fd = prep.report.write.Get();
   if (plan.memory == Memory::kShared) in.shared_report = &prep.shared_report;
+  if (prep.ready != nullptr) {
+    in.ready_page = prep.ready;
+    in.ready_slot = Pages().Slot();
+  }
   in.expected_parent = plan.check_parent ? ::getpid() : 0;
   in.join_pidfd = join_plan.pidfd.Get();
   in.join_flags = join_plan.pidfd_flags;
@@ -311,6 +382,7 @@ Child Finish(Cloned cloned, Prepared& prep, const Spec& spec, const LaunchOption
   }
   Report r;
   const bool reported = plan.memory == Memory::kShared ? prep.shared_report.step >= 0
+                        : prep.ready != nullptr        ? WaitReady(*prep.ready, child)
                                                        : ReadReport(prep.report.read.Get(), r);
   if (!reported) {
     ExitStatus st = child.Wait();
@@ -318,6 +390,7 @@ Child Finish(Cloned cloned, Prepared& prep, const Spec& spec, const LaunchOption
         fmt::format("child ended during setup without a report ({})", st.Describe()));
   }
   if (plan.memory == Memory::kShared) r = prep.shared_report;
+  if (prep.ready != nullptr) r = prep.ready->report;
   if (r.err == 0 && !prep.exe.empty() && plan.memory == Memory::kCopied) {
     Report after;
     if (ReadReport(prep.report.read.Get(), after)) r = after;  // EOF: execve succeeded
@@ -345,7 +418,7 @@ Child LaunchImpl(const Spec& spec, const Body* body, const std::vector<std::stri
   if (spec.join) join_plan = join::Prepare(*spec.join);
   const LaunchPlan plan =
       PlanLaunch(spec, options.style, FactsFor(spec, command != nullptr, join_plan));
-  Prepared prep(spec, plan, command);
+  Prepared prep(spec, plan, command, join_plan.fork_for_pid);
   const ChildInputs inputs = InputsFor(spec, plan, prep, join_plan, body, options);
   return Finish(Clone(spec, plan, inputs), prep, spec, options);
 }

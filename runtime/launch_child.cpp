@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 
 #include "runtime/join.hpp"
 #include "runtime/mnt.hpp"
@@ -37,6 +38,11 @@ std::int64_t NowNs() {
 NSPROBE_CHILD_SIDE void SendReportInChild(const ChildInputs& p, const Report& r) {
   if (p.shared_report != nullptr) {
     *p.shared_report = r;
+    return;
+  }
+  if (ReadyPage* page = p.ready_page) {
+    page->report = r;
+    SignalReadyInChild(*page);
     return;
   }
   while (sys::DirectSyscall(SYS_write, p.report_fd, reinterpret_cast<long>(&r), sizeof r) ==
@@ -91,6 +97,11 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
   // The steps every launch takes are direct system calls (see NSPROBE_CHILD_SIDE); the
   // optional ones below keep glibc's wrappers and cost their pages only when asked for.
   using sys::DirectSyscall;
+  robust_list_head robust{};
+  if (ReadyPage* page = p.ready_page) {
+    *p.ready_slot = nullptr;  // this copy's; the parent's own is untouched
+    ArmReadyInChild(*page, robust);
+  }
   for (int fd : p.parent_ends)
     if (fd >= 0) DirectSyscall(SYS_close, fd);
   if (long r = DirectSyscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); r != 0)
@@ -166,6 +177,26 @@ NSPROBE_CHILD_SIDE int ChildMain(void* arg) {
 }
 
 }  // namespace
+
+NSPROBE_CHILD_SIDE void ArmReadyInChild(ReadyPage& page, robust_list_head& robust) {
+  robust.list.next = &page.entry;
+  robust.futex_offset =
+      static_cast<long>(offsetof(ReadyPage, word)) - static_cast<long>(offsetof(ReadyPage, entry));
+  robust.list_op_pending = nullptr;
+  page.entry.next = &robust.list;
+  sys::DirectSyscall(SYS_set_robust_list, reinterpret_cast<long>(&robust), sizeof robust);
+  const auto tid = static_cast<std::uint32_t>(sys::DirectSyscall(SYS_gettid));
+  __atomic_store_n(&page.word, tid | FUTEX_WAITERS, __ATOMIC_RELEASE);
+}
+
+NSPROBE_CHILD_SIDE void SignalReadyInChild(ReadyPage& page) {
+  __atomic_store_n(&page.reported, 1, __ATOMIC_RELEASE);
+  // Off the robust list before the word is cleared: the page serves the next launch, whose
+  // child may have this tid in a pid namespace of its own.
+  sys::DirectSyscall(SYS_set_robust_list, 0, sizeof(robust_list_head));
+  __atomic_store_n(&page.word, 0U, __ATOMIC_RELEASE);
+  sys::DirectSyscall(SYS_futex, reinterpret_cast<long>(&page.word), FUTEX_WAKE, 1);
+}
 
 NSPROBE_CHILD_SIDE CloneOutcome CloneChild(const CloneAttempt& first, const CloneAttempt* retry) {
   CloneOutcome out;

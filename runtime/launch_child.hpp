@@ -2,6 +2,7 @@
 // sends back, and the code that runs between the clone and _exit()/execve().
 #pragma once
 
+#include <linux/futex.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -26,6 +27,25 @@ struct Report {
   std::int64_t phase_ns[kPhaseCount] = {};
 };
 
+// How a copied child that runs a body says it is ready, without a pipe: a MAP_SHARED page
+// (the parent's and the child's copy are one) with a futex word. The child arms the word with
+// its tid and lists it as a robust futex, reports here, clears the word and wakes the parent;
+// a child that dies (or execs) before clearing it gets the word marked FUTEX_OWNER_DIED and
+// the parent woken by the kernel itself, as a pipe's EOF would.
+struct ReadyPage {
+  robust_list entry;  // the one entry of the child's robust list; its word follows
+  std::uint32_t word = 0;
+  std::int32_t reported = 0;  // 1 once `report` is complete
+  Report report;
+  pid_t owner = 0;  // the process that mapped the page (a forked copy maps its own)
+};
+
+// The child's two halves of the page: arming the word (robust, on `robust`, which must outlive
+// the report), then the report's end (off the robust list, word cleared, parent woken); the
+// report itself goes in page.report first. Async-signal-safe.
+void ArmReadyInChild(ReadyPage& page, robust_list_head& robust);
+void SignalReadyInChild(ReadyPage& page);
+
 // Everything the child reads, prepared in the parent: plain data and pointers into what the
 // parent keeps alive until the child has exec'd, exited or reported ready. Read-only in the
 // child.
@@ -36,6 +56,11 @@ struct ChildInputs {
   // A shared-memory child reports here instead: the parent sleeps until it execs or exits,
   // so the record is complete when the parent reads it, without a pipe's five system calls.
   Report* shared_report = nullptr;
+  // A copied body child reports here instead of down a pipe (see ReadyPage); `ready_slot`,
+  // the parent's per-thread pointer to it, is cleared in the child's copy so that a launch
+  // from the body maps a page of its own.
+  ReadyPage* ready_page = nullptr;
+  ReadyPage** ready_slot = nullptr;
   pid_t expected_parent = 0;  // 0: not checkable (a new pid namespace hides the parent)
 
   int join_pidfd = -1;

@@ -6,14 +6,20 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "runtime/identity.hpp"
@@ -151,6 +157,70 @@ TEST_F(LaunchTest, ABodyCanLaunchCommandsWithSharedMemory) {
   });
   ExitStatus st = outer.Wait(std::chrono::seconds(20));
   EXPECT_TRUE(st.Success()) << st.Describe();
+}
+
+// A copied body reports on a page its parent's thread keeps for the next launch: a body that
+// launches bodies of its own while its parent does the same must get a page of its own, or
+// one family reads the other's reports (here: the body's launches all fail their chdir, the
+// parent's all succeed).
+TEST_F(LaunchTest, ACopiedBodyAndItsParentLaunchBodiesSideBySide) {
+  Spec lost;
+  lost.working_directory = "/nonexistent/nsprobe";
+  Child outer = Launch(Spec{}, [&] {
+    for (int i = 0; i < 200; ++i) {
+      try {
+        Launch(lost, [] { return 0; }).Wait();
+        return 1;
+      } catch (const StepError& e) {
+        if (e.step() != Step::kChdir) return 2;
+      }
+    }
+    return 0;
+  });
+  for (int i = 0; i < 200; ++i) {
+    try {
+      ASSERT_TRUE(Launch(Spec{}, [&] { return i % 7; }).Wait().code == i % 7);
+    } catch (const StepError& e) {
+      FAIL() << "launch " << i << " heard another child's report: " << e.what();
+    }
+  }
+  ExitStatus st = outer.Wait(std::chrono::seconds(20));
+  EXPECT_TRUE(st.Success()) << st.Describe();
+}
+
+// A copied child that dies during its setup, before any report, is named so, not waited for:
+// here a seccomp filter (inherited from a go-between) kills it at sethostname.
+TEST_F(LaunchTest, ACopiedChildKilledDuringSetupIsNamedWithoutAReport) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kPrivileged);
+  Spec spec = SpecFor(Mode::kPrivileged, KindSet{Kind::kUts});
+  spec.hostname = "nsprobe-killed";
+  Pipe said = Pipe::Make();
+  Child between = Launch(Spec{}, [&] {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sethostname, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(std::size(filter)), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+      return 3;
+    try {
+      Launch(spec, [] { return 0; }).Wait();
+      return 4;
+    } catch (const std::runtime_error& e) {
+      (void)!::write(said.write.Get(), e.what(), std::strlen(e.what()));
+      return 0;
+    }
+  });
+  said.write.Reset();
+  ExitStatus st = between.Wait(std::chrono::seconds(20));
+  EXPECT_TRUE(st.Success()) << st.Describe();
+  char buf[256] = {};
+  (void)!::read(said.read.Get(), buf, sizeof buf - 1);
+  EXPECT_THAT(buf, HasSubstr("child ended during setup without a report"));
+  EXPECT_THAT(buf, HasSubstr("SIGSYS"));
 }
 
 // execve() enters time_for_children only on newer kernels (not 6.1): the child joins by
