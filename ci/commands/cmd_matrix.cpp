@@ -13,7 +13,10 @@ void AddMatrix(CLI::App& root, std::vector<Command>& commands) {
       "Kernels: 'host', a Debian package (fetched with apt-get download into the cache, never\n"
       "installed), or a vmlinuz path (PATH[:MODULES_DIR]). Default: the host, Debian's 6.1\n"
       "generic and cloud kernels and the 6.12 cloud kernel (with --rt, the PREEMPT_RT builds).\n"
-      "Exit status: 0 nothing failed, 1 a case failed or a kernel could not run, 2 bad usage.");
+      "KVM only when a trial boot under it reaches the kernel; otherwise QEMU TCG (said, and\n"
+      "recorded). --engine lava boots each guest through lava-run instead (root).\n"
+      "Exit status: 0 nothing failed, 1 a case failed or a kernel could not run or produced no\n"
+      "case (named), 2 bad usage.");
   auto o = std::make_shared<matrix::MatrixOptions>();
   app->add_option("--kernel,-k", o->kernels, "host, a package name or a vmlinuz path; repeatable");
   app->add_flag("--bench", o->bench, "Also run the *_bench binaries in each guest");
