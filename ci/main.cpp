@@ -65,7 +65,9 @@ int Main(int argc, char** argv) {
           names += (names.empty() ? "" : ", ") + sub->get_name();
         return names;
       }());
-    } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !had_dashes) {
+    } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && !had_dashes &&
+               (first == "exec" || first == "enter")) {
+      // Only exec and enter take a command; for the others the word is simply not theirs.
       msg = fmt::format("{}: put '--' before the command, e.g. nsprobe exec --ns net -- ip -o link",
                         msg);
     }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "ci/commands/cli.hpp"
+#include "ci/commands/numeric_options.hpp"
 #include "ci/compare/compare.hpp"
 #include "ci/record/atomic_files.hpp"
 
@@ -28,11 +29,11 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--out,-o", o->out, "Write to this file (atomically) instead of stdout");
   app->add_flag("--all", o->compare.all, "List every case in the matrix, not only changed ones");
   app->add_option("--threshold", o->threshold_pct, "Smallest median change that counts, in %")
-      ->check(CLI::PositiveNumber);
+      ->check(NumberValidator(kMinThresholdPct, kMaxThresholdPct));
   app->add_option("--alpha", o->compare.alpha, "Significance level of the U test")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(NumberValidator(0, 1));
   app->add_option("--floor-ns", o->compare.floor_ns, "Smallest absolute median change, in ns")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NumberValidator(0, kMaxFloorNs));
   commands.push_back(
       {app, [o](const std::vector<std::string>& after, bool dashes) {
          if (dashes || !after.empty()) throw UsageError("compare takes no command after '--'");

@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 
 #include "ci/commands/cli.hpp"
+#include "ci/commands/numeric_options.hpp"
 #include "runtime/launch.hpp"
 
 namespace nsprobe::cli {
@@ -29,7 +31,7 @@ std::vector<std::string> RequireCommand(std::string_view sub, const std::vector<
 int RunAndWait(const Spec& spec, const std::vector<std::string>& command, double timeout_s) {
   Child child = Launch(spec, command);
   std::optional<std::chrono::milliseconds> timeout;
-  if (timeout_s > 0) timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+  if (timeout_s > 0) timeout = std::chrono::milliseconds(std::llround(timeout_s * 1000));
   // The command shares our terminal: let it take ^C while we wait for it.
   struct sigaction ignore {
   }, old_int{}, old_quit{};
@@ -54,16 +56,17 @@ void AddExec(CLI::App& root, std::vector<Command>& commands) {
   app->footer("Example: nsprobe exec --ns pid,mnt --mount-proc -- ps -ef");
   struct Options {
     std::string ns = "none", hostname, domainname, uid_map, gid_map, setgroups, monotonic, boottime,
-                cwd;
+                cwd, as_user;
     bool map_root = false, mount_proc = false, loopback = false;
-    long as_user = -1;
     double timeout = 0;
   };
   auto o = std::make_shared<Options>();
   app->add_option("--ns", o->ns,
                   "Kinds to create: a comma list of mnt,uts,ipc,net,pid,user,cgroup,time, or all");
-  app->add_option("--hostname", o->hostname, "Hostname inside (needs uts)");
-  app->add_option("--domainname", o->domainname, "NIS domain name inside (needs uts)");
+  app->add_option("--hostname", o->hostname, "Hostname inside (needs uts)")
+      ->check(NonEmptyValidator("a hostname"));
+  app->add_option("--domainname", o->domainname, "NIS domain name inside (needs uts)")
+      ->check(NonEmptyValidator("a domain name"));
   app->add_flag("--map-root", o->map_root, "Map your uid and gid to root inside (needs user)");
   app->add_option("--uid-map", o->uid_map,
                   "uid map lines 'INSIDE OUTSIDE COUNT', ',' between lines");
@@ -76,10 +79,10 @@ void AddExec(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--monotonic", o->monotonic, "CLOCK_MONOTONIC offset in seconds (needs time)");
   app->add_option("--boottime", o->boottime, "CLOCK_BOOTTIME offset in seconds (needs time)");
   app->add_option("--cwd", o->cwd, "Working directory of the command (absolute)");
-  app->add_option("--as-user", o->as_user,
-                  "Create the namespaces as this non-root uid (root only)");
+  app->add_option("--as-user", o->as_user, "Create the namespaces as this non-root uid (root only)")
+      ->check(IdValidator());
   app->add_option("--timeout", o->timeout, "Kill the command after this many seconds")
-      ->check(CLI::NonNegativeNumber);
+      ->check(SecondsValidator());
   commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {
                         std::vector<std::string> command = RequireCommand("exec", after, dashes);
                         Spec spec;
@@ -98,9 +101,10 @@ void AddExec(CLI::App& root, std::vector<Command>& commands) {
                         if (!o->boottime.empty())
                           spec.boottime_offset = ParseTimeOffset(o->boottime);
                         if (!o->cwd.empty()) spec.working_directory = o->cwd;
-                        if (o->as_user >= 0)
-                          spec.create_as = Credentials{static_cast<uid_t>(o->as_user),
-                                                       static_cast<gid_t>(o->as_user)};
+                        if (!o->as_user.empty()) {
+                          const uid_t id = ParseId(o->as_user);
+                          spec.create_as = Credentials{id, static_cast<gid_t>(id)};
+                        }
                         return RunAndWait(spec, command, o->timeout);
                       }});
 }
@@ -110,29 +114,25 @@ void AddEnter(CLI::App& root, std::vector<Command>& commands) {
       "enter", "Run a command in another process's namespaces (what nsenter does)");
   app->footer("Example: nsprobe enter --target 1234 --ns net,uts -- hostname");
   struct Options {
-    long target = -1;
-    std::string ns = "all";
+    std::string target, ns = "all";
     bool by_fds = false;
     double timeout = 0;
   };
   auto o = std::make_shared<Options>();
   app->add_option("--target,-t", o->target, "Pid of the process whose namespaces to enter")
-      ->required();
+      ->required()
+      ->check(PidValidator());
   app->add_option("--ns", o->ns, "Kinds to enter (default all; kinds already shared are skipped)");
   app->add_flag("--by-fds", o->by_fds,
                 "Enter through /proc/PID/ns/* one kind at a time, not one pidfd call");
   app->add_option("--timeout", o->timeout, "Kill the command after this many seconds")
-      ->check(CLI::NonNegativeNumber);
-  commands.push_back(
-      {app, [o](const std::vector<std::string>& after, bool dashes) {
-         std::vector<std::string> command = RequireCommand("enter", after, dashes);
-         if (o->target <= 0)
-           throw UsageError(
-               fmt::format("--target {}: give the pid of a running process", o->target));
-         Spec spec;
-         spec.join = JoinTarget{static_cast<pid_t>(o->target), ParseKinds(o->ns), o->by_fds};
-         return RunAndWait(spec, command, o->timeout);
-       }});
+      ->check(SecondsValidator());
+  commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {
+                        std::vector<std::string> command = RequireCommand("enter", after, dashes);
+                        Spec spec;
+                        spec.join = JoinTarget{ParsePid(o->target), ParseKinds(o->ns), o->by_fds};
+                        return RunAndWait(spec, command, o->timeout);
+                      }});
 }
 
 }  // namespace nsprobe::cli

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "ci/commands/cli.hpp"
+#include "ci/commands/numeric_options.hpp"
 #include "ci/compare/compare.hpp"
 #include "ci/compare/history.hpp"
 
@@ -71,7 +72,7 @@ void AddHistory(CLI::App& root, std::vector<Command>& commands) {
   show->add_option("--db", *db, "The history database")->capture_default_str();
   show->add_option("--machine", *machine, "Only this machine's runs");
   show->add_option("--last", *last, "At most this many runs (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CountValidator(0, kMaxRuns));
   commands.push_back(
       {show, [=](const std::vector<std::string>& after, bool dashes) {
          no_dashes(after, dashes);
@@ -90,14 +91,14 @@ void AddHistory(CLI::App& root, std::vector<Command>& commands) {
   check->add_option("RECORD", *record_path, "A record.json written by nsprobe run")->required();
   check->add_option("--db", *db, "The history database")->capture_default_str();
   check->add_option("--last", *last, "How many earlier runs form the baseline")
-      ->check(CLI::PositiveNumber)
+      ->check(CountValidator(1, kMaxRuns))
       ->capture_default_str();
   check->add_option("--threshold", *threshold_pct, "Smallest median change that counts, in %")
-      ->check(CLI::PositiveNumber);
+      ->check(NumberValidator(kMinThresholdPct, kMaxThresholdPct));
   check->add_option("--alpha", compare->alpha, "Significance level of the U test")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(NumberValidator(0, 1));
   check->add_option("--floor-ns", compare->floor_ns, "Smallest absolute median change, in ns")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NumberValidator(0, kMaxFloorNs));
   commands.push_back(
       {check, [=](const std::vector<std::string>& after, bool dashes) {
          no_dashes(after, dashes);
