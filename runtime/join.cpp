@@ -36,6 +36,18 @@ bool SameNamespace(pid_t target, Kind kind) {
          mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino;
 }
 
+// True when /proc/PID/stat shows state Z: the process exited and its parent has not reaped
+// it. A zombie keeps its pid but no namespaces (its /proc/PID/ns/* links are gone).
+bool IsZombie(pid_t pid) {
+  std::FILE* f = std::fopen(fmt::format("/proc/{}/stat", pid).c_str(), "re");
+  if (f == nullptr) return false;
+  char buf[512] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const char* paren = std::strrchr(buf, ')');
+  return n > 0 && paren != nullptr && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 }  // namespace
 
 Plan Prepare(const JoinTarget& target) {
@@ -59,6 +71,11 @@ Plan Prepare(const JoinTarget& target) {
   auto add = [&](Kind k) {
     std::string path = fmt::format("/proc/{}/ns/{}", target.pid, Name(k));
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && IsZombie(target.pid))
+      throw std::invalid_argument(fmt::format(
+          "target {} is a zombie (it exited and its parent has not reaped it), so it has no "
+          "namespaces to enter; give the pid of a running process",
+          target.pid));
     if (fd < 0)
       throw std::invalid_argument(
           fmt::format("target {}: cannot open {}: {}", target.pid, path, std::strerror(errno)));

@@ -2,6 +2,7 @@
 #include "runtime/step.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -67,6 +68,10 @@ std::string_view StepHint(Step step, int err) {
                "profile) may deny it";
       return {};
     case Step::kJoin:
+      if (err == EPERM && ::geteuid() == 0)
+        return "root here lacks CAP_SYS_ADMIN over them: they belong to a user namespace this "
+               "nsprobe is not privileged in (it runs in a container or user namespace); run it "
+               "from the namespaces' owner, e.g. on the host";
       if (err == EPERM)
         return "entering these namespaces needs CAP_SYS_ADMIN over them: run as root or as their "
                "owner";

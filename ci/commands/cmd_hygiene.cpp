@@ -8,16 +8,16 @@
 #include <fstream>
 
 #include "ci/commands/cli.hpp"
+#include "ci/record/bounded_read.hpp"
 #include "ci/run/host_snapshot.hpp"
 
 namespace nsprobe::cli {
 namespace {
 
 run::Snapshot Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("{}: cannot open it", path));
+  const std::string text = record::ReadBounded(path);
   try {
-    return run::FromJson(nlohmann::json::parse(in));
+    return run::FromJson(nlohmann::json::parse(text));
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(fmt::format(
         "{}: not JSON ({}); give a file written by 'nsprobe hygiene snapshot'", path, e.what()));

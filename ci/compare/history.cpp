@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "ci/record/input_error.hpp"
@@ -104,6 +108,35 @@ class Statement {
   std::function<void(std::string_view)> fail_;
 };
 
+// What SQLite would call "unable to open database file", in words: the --db path is a
+// directory or not a file, its directory is missing, or the place is not writable (SQLite
+// writes its journal beside the database, so the directory must be writable too).
+void CheckPlace(const std::string& path, const struct stat* st, bool create) {
+  if (st != nullptr && S_ISDIR(st->st_mode))
+    throw record::InputError(fmt::format(
+        "{}: a directory, not a history database; give --db a file path, e.g. {}/history.sqlite",
+        path, path));
+  if (st != nullptr && !S_ISREG(st->st_mode))
+    throw record::InputError(fmt::format(
+        "{}: not a regular file, so not a history database; give --db a file path", path));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  struct stat dst {};
+  if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode))
+    throw record::InputError(fmt::format(
+        "{}: its directory {} does not exist; create it (mkdir -p {}) or give --db another path",
+        path, dir, dir));
+  if (!create) return;  // show and check only read: SQLite opens a read-only file read-only
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw record::InputError(fmt::format(
+        "{}: cannot write in {} ({}); SQLite needs a writable directory for its journal: give "
+        "--db a path in one",
+        path, dir, std::strerror(errno)));
+  if (st != nullptr && ::access(path.c_str(), R_OK | W_OK) != 0)
+    throw record::InputError(fmt::format("{}: cannot write it ({}); give --db a writable file",
+                                         path, std::strerror(errno)));
+}
+
 }  // namespace
 
 std::string MachineKey(const Fingerprint& fingerprint) {
@@ -121,9 +154,15 @@ std::string MachineKey(const Fingerprint& fingerprint) {
 History::History(const std::string& path, bool create) : path_(path) {
   struct stat st {};
   bool exists = ::stat(path.c_str(), &st) == 0;
+  if (!exists && errno != ENOENT)
+    throw record::InputError(
+        fmt::format("{}: cannot use it as the history database: {}; give "
+                    "--db a file path",
+                    path, std::strerror(errno)));
   if (!exists && !create)
     throw record::InputError(
         fmt::format("{}: no history database (add a run first: nsprobe history add RECORD)", path));
+  CheckPlace(path, exists ? &st : nullptr, create);
   int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";

@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "ci/record/bounded_read.hpp"
 #include "ci/record/input_error.hpp"
 
 namespace nsprobe::record {
@@ -16,6 +15,41 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kVerdictNames[] = {"pass", "fail", "skip", "error"};
+
+// What a field should hold, in words: "a whole number", not nlohmann's "number" for both.
+std::string_view Wanted(Json::value_t type) {
+  switch (type) {
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "a whole number";
+    case Json::value_t::number_float:
+      return "a number";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "true or false";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "a value";
+  }
+}
+
+// What a field holds, in words, with a short value: "1.5, a fraction", "a string (\"x\")".
+std::string Seen(const Json& value) {
+  if (value.is_number_float()) return fmt::format("{}, a fraction", value.dump());
+  if (value.is_number()) return value.dump();
+  if (value.is_null()) return "null";
+  if (value.is_boolean()) return value.dump();
+  if (value.is_string()) {
+    std::string shown = value.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    return fmt::format("a string ({})", shown);
+  }
+  return value.is_array() ? "an array" : "an object";
+}
 
 // Field access that names the field and the file on every mismatch, so a hand-edited or
 // damaged record is reported in one line instead of a nlohmann type_error.
@@ -37,7 +71,7 @@ class Fields {
     if (it == json_.end()) Fail(key, "is missing (truncated or not a record)");
     bool ok = it->type() == type || (type == Json::value_t::number_float && it->is_number()) ||
               (type == Json::value_t::number_integer && it->is_number_integer());
-    if (!ok) Fail(key, fmt::format("should be {}, is {}", Json(type).type_name(), it->type_name()));
+    if (!ok) Fail(key, fmt::format("should be {}, is {}", Wanted(type), Seen(*it)));
     return *it;
   }
   std::string String(std::string_view key) const {
@@ -274,12 +308,7 @@ Record FromJson(const Json& json, const std::string& source) {
 }
 
 Json ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw record::InputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw record::InputError(fmt::format("{}: cannot read", path));
-  std::string body = text.str();
+  const std::string body = ReadBounded(path);
   if (body.find_first_not_of(" \t\r\n") == std::string::npos)
     throw record::InputError(fmt::format("{}: empty file, not JSON", path));
   try {

@@ -41,6 +41,8 @@ bool IsFinishLine(std::string_view line) {
          line.ends_with(" ms)");
 }
 
+std::vector<GtestCase> GtestCases(const nlohmann::ordered_json& testsuites);
+
 }  // namespace
 
 std::vector<std::string> ParseListTests(std::string_view text) {
@@ -64,8 +66,22 @@ std::vector<std::string> ParseListTests(std::string_view text) {
 std::vector<GtestCase> ParseGtestJson(const nlohmann::ordered_json& json) {
   if (!json.is_object() || !json.contains("testsuites") || !json["testsuites"].is_array())
     throw std::runtime_error("gtest JSON without \"testsuites\"");
+  // A field of another type than gtest writes (a damaged or foreign file) is the documented
+  // refusal, not nlohmann's type_error escaping to the caller.
+  try {
+    return GtestCases(json["testsuites"]);
+  } catch (const nlohmann::ordered_json::exception& e) {
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw std::runtime_error(fmt::format("gtest JSON of an unexpected shape: {}", what));
+  }
+}
+
+namespace {
+
+std::vector<GtestCase> GtestCases(const nlohmann::ordered_json& testsuites) {
   std::vector<GtestCase> cases;
-  for (const auto& suite : json["testsuites"]) {
+  for (const auto& suite : testsuites) {
     std::string suite_name = suite.value("name", std::string());
     if (!suite.contains("testsuite")) continue;
     for (const auto& t : suite["testsuite"]) {
@@ -91,6 +107,8 @@ std::vector<GtestCase> ParseGtestJson(const nlohmann::ordered_json& json) {
   }
   return cases;
 }
+
+}  // namespace
 
 std::map<std::string, std::string> ParseSkipMessages(std::string_view console) {
   static const std::regex kSkippedLine(R"(^\S+:\d+: Skipped$)");
