@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <thread>
 
 #include "ci/commands/cli.hpp"
+#include "ci/commands/numeric_options.hpp"
 #include "ci/lava/lava_id.hpp"
 #include "ci/record/atomic_files.hpp"
 #include "ci/record/gbench.hpp"
@@ -39,6 +41,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using record::Record;
+
+constexpr std::uint64_t kMaxRepeat = 10000;
 
 struct RunOptions {
   std::string out, filter, bench, suites_dir, negative_control;
@@ -80,10 +84,15 @@ fs::path SelfPath() {
 }
 
 // A temporary directory for the binaries' JSON and console files, removed on every exit.
+// Its name carries the owner's pid, so that what a killed run (SIGKILL) left behind is found
+// and removed by the next run: only when that pid is gone and the directory is ours.
 class TempDir {
  public:
+  static constexpr std::string_view kPrefix = "nsprobe-run-";
   TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nsprobe-run-XXXXXX").string();
+    const fs::path base = fs::temp_directory_path();
+    RemoveStale(base);
+    std::string tmpl = (base / fmt::format("{}{}-XXXXXX", kPrefix, ::getpid())).string();
     if (::mkdtemp(tmpl.data()) == nullptr)
       throw std::system_error(errno, std::generic_category(), "mkdtemp(" + tmpl + ")");
     path_ = tmpl;
@@ -96,7 +105,33 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
 
+  // The owner pid in a name nsprobe-run-<pid>-XXXXXX, or 0 for any other name.
+  static pid_t OwnerOf(std::string_view name) {
+    if (!name.starts_with(kPrefix)) return 0;
+    name.remove_prefix(kPrefix.size());
+    const std::size_t dash = name.find('-');
+    if (dash == std::string_view::npos || name.size() - dash - 1 != 6) return 0;
+    try {
+      return ParsePid(name.substr(0, dash));
+    } catch (const std::invalid_argument&) {
+      return 0;
+    }
+  }
+
  private:
+  static void RemoveStale(const fs::path& base) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(base, ec)) {
+      const pid_t owner = OwnerOf(e.path().filename().string());
+      struct stat st {};
+      if (owner == 0 || ::lstat(e.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+          st.st_uid != ::geteuid())
+        continue;
+      if (::kill(owner, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to ask
+      fs::remove_all(e.path(), ec);
+    }
+  }
+
   std::string path_;
 };
 
@@ -108,7 +143,7 @@ class StopOnSignals {
  public:
   StopOnSignals() {
     struct sigaction sa {};
-    sa.sa_handler = [](int) { g_stop = 1; };
+    sa.sa_handler = [](int sig) { g_stop = sig; };
     ::sigemptyset(&sa.sa_mask);
     ::sigaction(SIGINT, &sa, &old_int_);
     ::sigaction(SIGTERM, &sa, &old_term_);
@@ -349,7 +384,7 @@ int Run(const RunOptions& o_in) {
   // Bad input is refused before anything runs: the bench file and the output directory.
   std::optional<record::BenchFile> bench;
   if (!o.bench.empty()) bench = record::LoadGbench(o.bench);
-  record::PrepareOutputDir(o.out);
+  record::CheckOutputDir(o.out);
 
   Record rec;
   rec.created = UtcNow("%Y-%m-%dT%H:%M:%SZ");
@@ -375,8 +410,8 @@ int Run(const RunOptions& o_in) {
   // Host hygiene: the run must leave the machine as it found it.
   const run::Snapshot host_before = run::Take(::getpid());
   const auto start = std::chrono::steady_clock::now();
-  TempDir tmp;
   StopOnSignals stop_on_signals;
+  TempDir tmp;
   run::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
   ProgressLine progress;
   if (control) {
@@ -426,7 +461,7 @@ int Run(const RunOptions& o_in) {
   files.Add("results.ktap", report::RenderKtap(rec));
   files.Add("summary.md", report::RenderMarkdown(rec));
   files.Add("report.html", report::RenderHtml(rec));
-  files.Commit();
+  files.CommitAsDirectory();
 
   fmt::print("\n{}\n", report::RenderText(rec));
   fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
@@ -446,7 +481,8 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
       "run", "Run the conformance suites and write a record, JUnit, KTAP, Markdown and HTML");
   app->footer(
       "Exit status: 0 nothing failed (with --negative-control: every case was sensitive), 1 a "
-      "case failed (or was insensitive), 2 bad usage.");
+      "case failed (or was insensitive), 2 bad usage, 130 or 143 interrupted by SIGINT or "
+      "SIGTERM (nothing written).");
   auto o = std::make_shared<RunOptions>();
   app->add_option("--out", o->out,
                   "Output directory (default $NSPROBE_RESULTS or results, then "
@@ -455,10 +491,10 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--kinds", o->kinds,
                   "Only these suites: a comma list of kind labels (pid,net,runtime,...)");
   app->add_option("--repeat", o->repeat, "Run each binary N times; a case fails if any run did")
-      ->check(CLI::PositiveNumber);
+      ->check(CountValidator(1, kMaxRepeat));
   app->add_option("--jobs", o->jobs,
                   "Run up to N suite binaries at once (default: the CPUs this process may use)")
-      ->check(CLI::Range(1, 64));
+      ->check(CountValidator(1, 64));
   app->add_flag("--shuffle", o->shuffle, "Shuffle binaries and cases (the seed is recorded)");
   app->add_flag("--stress", o->stress,
                 "Run the suites beside a bounded namespace-churn load (2 workers creating and "
@@ -466,21 +502,32 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
   app->add_flag("--lava", o->lava,
                 "Also print one 'nsprobe-result: <id> <pass|fail|skip>' line per case (and "
                 "'<id> <ns> ns' per benchmark) for a LAVA monitors pattern");
-  app->add_option("--seed", o->seed, "Seed for --shuffle (1..99999)")->check(CLI::Range(1, 99999));
+  app->add_option("--seed", o->seed, "Seed for --shuffle (1..99999)")
+      ->check(CountValidator(1, 99999));
   app->add_option("--timeout", o->timeout, "Kill a suite binary after this many seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(SecondsValidator());
   app->add_option("--bench", o->bench, "Attach a Google Benchmark JSON file to the record");
   app->add_option("--negative-control", o->negative_control,
                   "Prove the suites can fail: run each kind's suite in a guard sandbox with the "
                   "runtime withholding that kind (a comma list, or all); exit 0 only when every "
-                  "case that passes normally then fails");
+                  "case that passes normally then fails")
+      ->check(NonEmptyValidator("a comma list of kinds, or all"));
   app->add_option("--suites", o->suites_dir,
                   "Directory of the conformance suites and their suites.json (default: "
                   "libexec/nsprobe/ beside nsprobe's bin/)");
   commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {
                         if (dashes || !after.empty())
                           throw UsageError("run takes no command after '--'");
-                        return Run(*o);
+                        try {
+                          return Run(*o);
+                        } catch (const run::Interrupted& e) {
+                          // As a shell reports a command a signal ended: 130 for SIGINT, 143
+                          // for SIGTERM; never 1, which means a case failed.
+                          const int sig = g_stop != 0 ? static_cast<int>(g_stop) : SIGINT;
+                          fmt::print(stderr, "nsprobe run: {} ({})\n", e.what(),
+                                     ::sigabbrev_np(sig) != nullptr ? ::sigabbrev_np(sig) : "?");
+                          return 128 + sig;
+                        }
                       }});
 }
 

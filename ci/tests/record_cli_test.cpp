@@ -4,6 +4,9 @@
 // verdicts are known.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -110,6 +113,7 @@ if [ -e "$dir/$other.here" ]; then verdict; else verdict "x.cpp:1 alone"; fi
 constexpr const char* kCrashingSuite = R"sh(#!/bin/sh
 case "$*" in *--gtest_list_tests*) printf 'Crash.\n  First\n  Second\n'; exit 0 ;; esac
 echo '[ RUN      ] Crash.First'
+ulimit -c 0  # a deliberate crash: no core file in anyone's directory
 kill -SEGV $$
 )sh";
 
@@ -198,7 +202,19 @@ TEST_F(RecordCli, CrashAndTimeoutBecomeErrorsThatSayHowTheBinaryEnded) {
   AddScript("crash_test", kCrashingSuite);
   AddScript("hang_test", kHangingSuite);
   std::string out = out_ / "run";
+  // As under `ulimit -c unlimited`, from a directory of our own: the crash leaves no core.
+  testing::TempDir cwd;
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(cwd.path());
+  rlimit old_core{};
+  ::getrlimit(RLIMIT_CORE, &old_core);
+  rlimit core = old_core;
+  core.rlim_cur = core.rlim_max;
+  ::setrlimit(RLIMIT_CORE, &core);
   ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out, "--timeout", "1"});
+  ::setrlimit(RLIMIT_CORE, &old_core);
+  fs::current_path(old_cwd);
+  EXPECT_EQ(DirEntries(cwd.path()), std::vector<std::string>{}) << "a core file was left";
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   Record rec = LoadRecord(out + "/record.json");
   ASSERT_EQ(rec.cases.size(), 3u);
@@ -215,7 +231,9 @@ TEST_F(RecordCli, CrashAndTimeoutBecomeErrorsThatSayHowTheBinaryEnded) {
   EXPECT_THAT(r.out, HasSubstr("crash_test did not end cleanly: signal 11 (SIGSEGV)"));
 }
 
-TEST_F(RecordCli, InterruptedRunWritesNothingAndCleansUp) {
+class RecordCliInterrupted : public RecordCli, public ::testing::WithParamInterface<int> {};
+
+TEST_P(RecordCliInterrupted, WritesNothingCleansUpAndExitsAsTheSignal) {
   AddScript("hang_test", kHangingSuite);
   testing::TempDir tmp;  // nsprobe's TMPDIR, to see that its work directory goes away
   std::string out = out_ / "run";
@@ -233,12 +251,69 @@ TEST_F(RecordCli, InterruptedRunWritesNothingAndCleansUp) {
   while (!started() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(started()) << "hang_test never started";
-  ASSERT_TRUE(run.Signal(SIGTERM));
+  ASSERT_TRUE(run.Signal(GetParam()));
   ExitStatus st = run.Wait(std::chrono::seconds(30));
   EXPECT_FALSE(st.timed_out) << "nsprobe stops at once instead of waiting for the suite";
-  EXPECT_TRUE(st.exited && st.code == 1) << st.Describe();
-  EXPECT_EQ(DirEntries(out), std::vector<std::string>{}) << "no file, whole or partial";
+  EXPECT_TRUE(st.exited && st.code == 128 + GetParam())
+      << "as a shell reports the signal, not 1 (a case failed): " << st.Describe();
+  EXPECT_FALSE(fs::exists(out)) << "no output directory, not even an empty one";
   EXPECT_EQ(DirEntries(tmp.path()), std::vector<std::string>{}) << "work directory removed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, RecordCliInterrupted, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& param_info) {
+                           return std::string(::sigabbrev_np(param_info.param));
+                         });
+
+// A killed run (SIGKILL) leaves its work directory; the next run removes it, and only it:
+// not one whose owner still runs, not one of another name.
+TEST_F(RecordCli, StaleWorkDirectoriesOfKilledRunsAreRemoved) {
+  AddKindTest();
+  testing::TempDir tmp;
+  Child gone = Launch(Spec{}, [] { return 0; });
+  const pid_t dead = gone.Pid();
+  gone.Wait(std::chrono::seconds(10));
+  const std::string stale = tmp / fmt::format("nsprobe-run-{}-AbC123", dead);
+  const std::string alive = tmp / fmt::format("nsprobe-run-{}-XyZ789", ::getpid());
+  const std::string other = tmp / fmt::format("nsprobe-run-{}-toolong", dead);
+  for (const std::string& d : {stale, alive, other}) {
+    fs::create_directories(d + "/guard");
+    testing::WriteText(d + "/kind_test.out", "left by a killed run");
+  }
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "r"});
+  ::unsetenv("TMPDIR");
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_FALSE(fs::exists(stale)) << "its owner " << dead << " is gone";
+  EXPECT_TRUE(fs::exists(alive + "/kind_test.out")) << "its owner (this test) still runs";
+  EXPECT_TRUE(fs::exists(other)) << "not a name nsprobe gives";
+}
+
+// The five files are replaced as a set: a second run into the same --out leaves only its own
+// five (never some old, some new), keeps what else was there, and an entry in the way (here
+// a directory where summary.md goes) does not stop the swap half-way.
+TEST_F(RecordCli, TheFiveFilesAreReplacedAsOneSet) {
+  AddScript("fake_test", kFakeSuite);
+  AddKindTest();
+  const std::string out = out_ / "set";
+  fs::create_directories(out + "/summary.md/in-the-way");
+  for (const char* name : {"record.json", "junit.xml", "results.ktap", "report.html"})
+    testing::WriteText(out + "/" + name, "old");
+  testing::WriteText(out + "/notes.txt", "the user's own");
+  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out, "--kinds", "kind"});
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(DirEntries(out),
+            (std::vector<std::string>{"junit.xml", "notes.txt", "record.json", "report.html",
+                                      "results.ktap", "summary.md"}));
+  for (const char* name :
+       {"record.json", "junit.xml", "results.ktap", "report.html", "summary.md"}) {
+    EXPECT_TRUE(fs::is_regular_file(out + "/" + name)) << name;
+    EXPECT_NE(testing::ReadText(out + "/" + name), "old") << name << " is from the old set";
+  }
+  EXPECT_EQ(testing::ReadText(out + "/notes.txt"), "the user's own");
+  EXPECT_EQ(LoadRecord(out + "/record.json").options["kinds"], "kind");
+  std::vector<std::string> beside = DirEntries(out_.path());
+  EXPECT_EQ(beside, std::vector<std::string>{"set"}) << "no sibling set left behind";
 }
 
 TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {
