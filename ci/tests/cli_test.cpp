@@ -1,8 +1,10 @@
 // The nsprobe command as a user types it: what it prints and its exit status.
 #include <dirent.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <thread>
@@ -18,6 +20,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 ToolResult Nsprobe(std::vector<std::string> args) {
   args.insert(args.begin(), nsprobe::testing::NsprobeCommand());
@@ -99,47 +102,7 @@ TEST_F(Cli, ProbePrintsEveryKindInBothModes) {
   EXPECT_THAT(f.out, HasSubstr("\"kernel.release\""));
 }
 
-struct BadInput {
-  std::vector<std::string> args;
-  std::string says;
-};
-
-class CliBadInput : public testing::NoLeaksTest, public ::testing::WithParamInterface<BadInput> {};
-
-TEST_P(CliBadInput, OneLineOnStderrAndExit2) {
-  char before[128] = {};
-  ::gethostname(before, sizeof before);
-  ToolResult r = Nsprobe(GetParam().args);
-  EXPECT_EQ(r.exit_code, 2) << r.Describe();
-  EXPECT_THAT(r.err, HasSubstr(GetParam().says)) << r.Describe();
-  EXPECT_THAT(r.err, MatchesRegex("[^\n]+\n")) << "not exactly one line: " << r.Describe();
-  EXPECT_EQ(r.out, "");
-  char after[128] = {};
-  ::gethostname(after, sizeof after);
-  EXPECT_STREQ(before, after) << "the host's hostname changed";
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Cases, CliBadInput,
-    ::testing::Values(
-        BadInput{{"exec", "--ns", "pid,bogus", "--", "true"}, "unknown namespace kind 'bogus'"},
-        BadInput{{"exec", "--ns", "user", "--uid-map", "0 1000", "--", "true"}, "malformed"},
-        BadInput{{"exec", "--ns", "user", "--uid-map", "0 1000 1,0 2000 1", "--", "true"},
-                 "overlap"},
-        BadInput{{"exec", "--ns", "uts", "--hostname", std::string(65, 'h'), "--", "true"},
-                 "hostname: 65 bytes"},
-        BadInput{{"exec", "--hostname", "x", "--", "true"}, "needs the uts namespace"},
-        BadInput{{"exec", "--ns", "net", "ip", "a"}, "put '--' before the command"},
-        BadInput{{"exec", "--ns", "net"}, "put '--'"},
-        BadInput{{"exec", "--", "nsprobe-no-such-program"}, "not found in PATH"},
-        BadInput{{"enter", "--target", "999999999", "--ns", "net", "--", "true"},
-                 "no such process"},
-        BadInput{{"enter", "--ns", "net", "--", "true"}, "--target is required"},
-        BadInput{{"frobnicate"}, "unknown subcommand 'frobnicate'"},
-        BadInput{{"exec", "--ns", "time", "--monotonic", "soon", "--", "true"},
-                 "time offset 'soon'"},
-        BadInput{{"exec", "--ns", "user", "--as-user", "0", "--", "true"}, "create_as"}),
-    [](const auto& param_info) { return "case" + std::to_string(param_info.index); });
+// Bad input of every subcommand: the table in bad_input_test.cpp.
 
 TEST_F(Cli, MissingPrivilegeIsOneLineExit2) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: setpriv needs root to become uid 65534";
@@ -147,6 +110,41 @@ TEST_F(Cli, MissingPrivilegeIsOneLineExit2) {
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("CAP_SYS_ADMIN"));
   EXPECT_THAT(r.err, MatchesRegex("[^\n]+\n"));
+}
+
+// A zombie keeps its pid but has no namespaces: say so, not "No such file or directory".
+TEST_F(Cli, EnteringAZombieByFdsSaysItIsAZombie) {
+  const pid_t zombie = ::fork();
+  ASSERT_GE(zombie, 0);
+  if (zombie == 0) ::_exit(0);
+  std::string stat;
+  for (int i = 0; i < 1000; ++i) {
+    if (TryReadFile(fmt::format("/proc/{}/stat", zombie), stat) &&
+        stat.find(") Z") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ToolResult r = Nsprobe(
+      {"enter", "--target", std::to_string(zombie), "--by-fds", "--ns", "net", "--", "true"});
+  int status = 0;
+  ::waitpid(zombie, &status, 0);
+  ASSERT_NE(stat.find(") Z"), std::string::npos) << "the child never became a zombie: " << stat;
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("target {} is a zombie", zombie))) << r.Describe();
+  EXPECT_THAT(r.err, MatchesRegex("[^\n]+\n"));
+}
+
+// Root in a user namespace of its own (unshare -Ur) is refused entering the host's user
+// namespace: the message must not tell it to "run as root", which it already is.
+TEST_F(Cli, RootInAUserNamespaceIsNotToldToRunAsRoot) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, Mode::kUnprivileged);
+  ToolResult r = RunTool(0, {},
+                         {"unshare", "-Ur", nsprobe::testing::NsprobeCommand(), "enter", "--target",
+                          "1", "--ns", "user", "--", "true"},
+                         std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_THAT(r.err, HasSubstr("CAP_SYS_ADMIN")) << r.Describe();
+  EXPECT_THAT(r.err, Not(HasSubstr("run as root"))) << r.Describe();
 }
 
 TEST_F(Cli, KillingNsprobeKillsItsCommand) {
