@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace nsprobe::cli {
 namespace {
@@ -122,7 +123,7 @@ CLI::Validator NumberValidator(double lo, double hi) {
 }
 
 CLI::Validator NonEmptyValidator(std::string what) {
-  return Checker("", [what](const std::string& t) {
+  return Checker("", [what = std::move(what)](const std::string& t) {
     if (t.empty())
       throw std::invalid_argument(fmt::format("empty; give {}, or leave the option out", what));
   });
