@@ -90,7 +90,7 @@ TEST_F(NegativeControlRun, UtsIsFullySensitiveAndTheHostKeepsItsName) {
   EXPECT_EQ(rec.options.value("negative_control", ""), "uts");
   EXPECT_TRUE(rec.host.value("checked", false));
   EXPECT_TRUE(rec.host["changes"].empty()) << rec.host.dump(2);
-  EXPECT_THAT(r.out, HasSubstr("uts              15       15       100.0%"));
+  EXPECT_THAT(r.out, HasSubstr("uts              16       16       100.0%"));
   const std::string md = testing::ReadText(out + "/summary.md");
   EXPECT_THAT(md, HasSubstr("## ✅ nsprobe negative control of uts (every case sensitive)"));
   EXPECT_THAT(md, HasSubstr("### Negative control"));
