@@ -23,8 +23,17 @@ std::string RenderJunit(const Record& record);     // JUnit XML, one testcase pe
 std::string RenderKtap(const Record& record);      // KTAP v1, flat, with a "# Totals:" line
 std::string RenderMarkdown(const Record& record);  // for $GITHUB_STEP_SUMMARY, under 1 MiB
 std::string RenderHtml(const Record& record);      // one self-contained page
-std::string RenderKcidb(const Record& record);     // KCIDB v4 report with tests[]
-std::string RenderText(const Record& record);      // the terminal summary of `nsprobe run`
+// Who submits a KCIDB report and what its tests ran on. Empty ids get defaults made from the
+// record (the kernel release and architecture); an id without "<origin>:" gets it in front.
+struct KcidbIds {
+  std::string origin = "nsprobe";
+  std::string checkout_id, build_id;
+};
+// KCIDB v4.5: one checkout, one build, tests[] (benchmark medians as DONE tests with a number).
+std::string RenderKcidb(const Record& record, const KcidbIds& ids = {});
+// What is wrong with `ids` as KCIDB would see it, naming the option and the fix; "" when fine.
+std::string KcidbIdsProblem(const KcidbIds& ids);
+std::string RenderText(const Record& record);  // the terminal summary of `nsprobe run`
 
 // Shared by the renderers.
 

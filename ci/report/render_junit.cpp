@@ -1,5 +1,7 @@
 // JUnit XML as GitLab, Jenkins and the GitHub JUnit actions read it: one <testsuite> per
-// suite binary, one <testcase> per case, skips and failures with their messages.
+// suite binary, one <testcase> per case. It validates against Jenkins xUnit's junit-10.xsd
+// (no skipped/timestamp on <testsuites>), and each case carries at most one result element:
+// junitparser counts every <failure>, Jenkins keeps only the first, GitLab shows the text.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,23 +29,26 @@ std::string Testcase(const Case& c) {
   std::string name = dot == std::string::npos ? c.name : c.name.substr(dot + 1);
   std::string out = fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"",
                                 XmlEscape(name), XmlEscape(classname), c.duration_s);
+  // The message attribute is the one-line headline; the element's text is everything, so a
+  // reader that shows only one of them still has what went wrong.
+  auto result = [&](std::string_view element, const std::string& message, const std::string& text) {
+    return out + fmt::format(">\n      <{0} message=\"{1}\">{2}</{0}>\n    </testcase>\n", element,
+                             XmlEscape(message), XmlEscape(text));
+  };
   switch (c.verdict) {
     case Verdict::kPass:
       return out + "/>\n";
     case Verdict::kSkip:
-      return out + fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                               XmlEscape(c.reason));
+      return result("skipped", c.reason, c.reason);
     case Verdict::kError:
-      return out + fmt::format(">\n      <error message=\"{}\">{}</error>\n    </testcase>\n",
-                               XmlEscape(Headline(c)), XmlEscape(c.reason));
+      return result("error", Headline(c), c.reason);
     case Verdict::kFail:
       break;
   }
-  out += ">\n";
-  for (const std::string& f : c.failures)
-    out += fmt::format("      <failure message=\"{}\">{}</failure>\n",
-                       XmlEscape(f.substr(0, f.find('\n'))), XmlEscape(f));
-  return out + "    </testcase>\n";
+  std::string text;
+  for (const std::string& f : c.failures) text += (text.empty() ? "" : "\n\n") + f;
+  if (text.empty()) text = "failed (no message recorded)";
+  return result("failure", Headline(c).empty() ? text : Headline(c), text);
 }
 
 }  // namespace
@@ -54,9 +59,8 @@ std::string RenderJunit(const Record& record) {
   for (const Case& c : record.cases) total_time += c.duration_s;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
-      "<testsuites name=\"nsprobe\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
-      "time=\"{:.3f}\" timestamp=\"{}\">\n",
-      all.All(), all.fail, all.error, all.skip, total_time, XmlEscape(record.created));
+      "<testsuites name=\"nsprobe\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+      all.All(), all.fail, all.error, total_time);
   // Cases of one suite are contiguous in a record (one binary at a time), but group by name
   // anyway so a merged or reordered record still yields one <testsuite> each.
   std::vector<std::string> suites;
