@@ -84,6 +84,10 @@ class Fields {
     return Get(key, Json::value_t::number_integer).get<long>();
   }
   bool Bool(std::string_view key) const { return Get(key, Json::value_t::boolean).get<bool>(); }
+  // A field later versions added: absent in older records, which mean `fallback` by it.
+  bool Bool(std::string_view key, bool fallback) const {
+    return json_.contains(key) ? Bool(key) : fallback;
+  }
   const Json& Array(std::string_view key) const { return Get(key, Json::value_t::array); }
   const Json& Object(std::string_view key) const { return Get(key, Json::value_t::object); }
   std::vector<double> Numbers(std::string_view key) const {
@@ -148,13 +152,15 @@ Json BinaryToJson(const Binary& b) {
           {"ok", b.ok},
           {"cases", b.cases},
           {"duration_s", b.duration_s},
-          {"output_tail", b.output_tail}};
+          {"output_tail", b.output_tail},
+          {"conformance", b.conformance}};
 }
 
 Binary BinaryFromJson(const Fields& f) {
-  return {f.String("name"),       f.String("kind"),       f.String("status"),
-          f.Bool("ok"),           f.Number("duration_s"), static_cast<int>(f.Integer("cases")),
-          f.String("output_tail")};
+  return {f.String("name"),        f.String("kind"),
+          f.String("status"),      f.Bool("ok"),
+          f.Number("duration_s"),  static_cast<int>(f.Integer("cases")),
+          f.String("output_tail"), f.Bool("conformance", true)};
 }
 
 Json BenchmarkToJson(const Benchmark& b) {

@@ -44,6 +44,9 @@ struct Binary {
   double duration_s = 0;
   int cases = 0;
   std::string output_tail;  // the end of its stdout/stderr when it did not end cleanly
+  // A conformance suite (suites.json "type"), not one of the tool's own tests: only these are
+  // kinds and concerns in a report's kind × mode table.
+  bool conformance = true;
 };
 
 // One benchmark's repetitions, in nanoseconds of real time.

@@ -107,7 +107,8 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
   std::string text = ReadAllOrEmpty(console);
 
   SuiteRun run;
-  run.binary = {binary.name, binary.label, f.status.Describe(), false, f.seconds, 0, {}};
+  run.binary = {binary.name, binary.label, f.status.Describe(), false, f.seconds,
+                0,           {},           binary.conformance};
   // gtest exits 0 when all passed and 1 when a case failed; anything else (a crash, a
   // leak check, a timeout) means the binary itself went wrong.
   run.binary.ok = f.status.exited && (f.status.code == 0 || f.status.code == 1);

@@ -74,7 +74,7 @@ inline Record SampleRecord() {
                    {"virtualization", "none seen"}};
   r.binaries = {{"pid_test", "pid", "exit 1", true, 1.5, 4, ""},
                 {"uts_test", "uts", "exit 0", true, 0.5, 2, ""},
-                {"launch_test", "runtime", "signal 11 (SIGSEGV)", false, 0.2, 2, "boom\n"}};
+                {"launch_test", "runtime", "signal 11 (SIGSEGV)", false, 0.2, 2, "boom\n", false}};
   auto add = [&](std::string suite, std::string label, std::string name, std::string mode,
                  Verdict v, std::string category, std::string reason,
                  std::vector<std::string> failures) {
