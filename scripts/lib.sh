@@ -12,7 +12,7 @@ NSPROBE_PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libfmt-dev
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev
   iproute2 procps util-linux
-  libxml2-utils
+  libxml2-utils chromium
   libyaml-cpp-dev cpio
   help2man python3-jsonschema
   clang-format git ccache

@@ -259,60 +259,89 @@ std::string RenderMatrixMarkdown(const std::vector<MatrixColumn>& columns) {
 
 std::string RenderMatrixHtml(const std::vector<MatrixColumn>& columns) {
   using report::XmlEscape;
+  // One column per kernel; the row names are names (gtest cases, probe facts) that wrap
+  // anywhere, the kernel headers break only where their words do.
   std::string head = "<tr><th></th>";
   for (const MatrixColumn& c : columns) head += "<th>" + XmlEscape(ColumnTitle(c)) + "</th>";
   head += "</tr>\n";
   auto row_html = [&](const MatrixRow& r, const std::string& name) {
     std::string line =
-        fmt::format("<tr{}><th>{}</th>", r.differs ? " class=\"differs\"" : "", XmlEscape(name));
+        fmt::format("<tr{}><th class=\"name\">{}{}</th>", r.differs ? " class=\"differs\"" : "",
+                    r.differs ? "≠ " : "", XmlEscape(name));
     for (std::size_t i = 0; i < r.cells.size(); ++i)
       line += fmt::format("<td class=\"{}\" title=\"{}\">{}</td>", r.css[i], XmlEscape(r.detail[i]),
                           XmlEscape(r.cells[i]));
     return line + "</tr>\n";
   };
+  auto table = [&](const std::vector<MatrixRow>& rows, bool differing, bool feature) {
+    std::string out;
+    for (const MatrixRow& r : rows)
+      if (r.differs == differing) out += row_html(r, feature ? r.group + ": " + r.name : r.name);
+    return out.empty() ? std::string()
+                       : "<div class=\"fit\"><table>\n" + head + out + "</table></div>\n";
+  };
+  std::vector<MatrixRow> features = FeatureRows(columns);
+  std::vector<MatrixRow> cases = CaseRows(columns);
+  const auto differing = [](const std::vector<MatrixRow>& rows) {
+    return std::count_if(rows.begin(), rows.end(), [](const MatrixRow& r) { return r.differs; });
+  };
+
+  // The headline: each kernel's verdict, then how much differs.
   std::string body =
-      "<style>tr.differs th{border-left:4px solid #c00}th{font-weight:normal}"
-      "td{white-space:nowrap}</style>\n<h1>nsprobe kernel matrix</h1>\n<table>\n" +
-      head;
+      "<style>tr.differs th.name{border-left:4px solid #c62828}th.name{font-weight:normal;"
+      "overflow-wrap:anywhere;word-break:normal;background:#fafafa;min-width:6.5em}.fit{max-width:"
+      "100%;"
+      "overflow-x:auto}</style>\n<h1>nsprobe kernel matrix</h1>\n";
+  std::string worst = "pass";
+  for (const MatrixColumn& c : columns) {
+    std::string word = report::RunOutcome(c.record).word;
+    if (word == "fail" || (word == "incomplete" && worst == "pass")) worst = word;
+  }
+  std::string upper = worst;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  body += fmt::format(
+      "<div class=\"verdict {}\"><b>{}</b><span>{} kernels: {} of {} cases and {} of {} feature "
+      "rows differ between them</span></div>\n",
+      worst, upper, columns.size(), differing(cases), cases.size(), differing(features),
+      features.size());
+  body += "<div class=\"fit\"><table>\n" + head + "<tr><th class=\"name\">verdict</th>";
+  for (const MatrixColumn& c : columns) {
+    report::Outcome o = report::RunOutcome(c.record);
+    body += fmt::format("<td class=\"{}\" title=\"{}\"><b>{}</b></td>",
+                        o.word == "incomplete" ? "error" : o.word, XmlEscape(o.why), o.word);
+  }
+  body += "</tr>\n";
   auto info = [&](const std::string& name, auto value) {
-    std::string line = "<tr><th>" + XmlEscape(name) + "</th>";
+    std::string line = "<tr><th class=\"name\">" + XmlEscape(name) + "</th>";
     for (const MatrixColumn& c : columns) line += "<td>" + XmlEscape(value(c)) + "</td>";
     return line + "</tr>\n";
   };
+  body += info("verdicts", [](const MatrixColumn& c) { return Totals(c.record); });
   body += info("source", [](const MatrixColumn& c) { return c.run.source; });
   body += info("distro", [](const MatrixColumn& c) { return c.record.Fact("distro"); });
-  body += info("verdicts", [](const MatrixColumn& c) { return Totals(c.record); });
   body += info("time", [](const MatrixColumn& c) { return Timing(c.run); });
   body += info("in the guest", [](const MatrixColumn& c) { return GuestPhases(c.run); });
-  body += "</table>\n";
+  body += "</table></div>\n";
   for (const MatrixColumn& c : columns)
     for (const std::string& p : c.run.problems)
       body += fmt::format("<p class=\"error\"><b>{}</b>: {}</p>\n", XmlEscape(c.run.label),
                           XmlEscape(p));
 
+  body += "<h2>Cases that differ</h2>\n";
+  std::string case_diffs = table(cases, true, false);
+  body += case_diffs.empty() ? "<p>None: every case has the same verdict on every kernel.</p>\n"
+                             : case_diffs;
   body +=
-      "<h2>What each kernel offers</h2>\n<p>Rows marked red differ between kernels; hover a "
-      "cell for the probe's reason.</p>\n<table>\n" +
-      head;
-  for (const MatrixRow& r : FeatureRows(columns)) body += row_html(r, r.group + ": " + r.name);
-  body += "</table>\n";
-
-  std::vector<MatrixRow> cases = CaseRows(columns);
-  body += "<h2>Cases that differ</h2>\n<table>\n" + head;
-  int same = 0;
-  for (const MatrixRow& r : cases) {
-    if (r.differs)
-      body += row_html(r, r.name);
-    else
-      ++same;
-  }
+      "<h2>What differs in what each kernel offers</h2>\n<p class=\"meta\">Kinds per mode "
+      "(what the probe could create), nsfs ioctls and other APIs, policy knobs, "
+      "configuration. Hover or tap a cell for the probe's reason.</p>\n";
+  std::string feature_diffs = table(features, true, true);
+  body += feature_diffs.empty() ? "<p>None: every kernel offers the same.</p>\n" : feature_diffs;
   body += fmt::format(
-      "</table>\n<details><summary>{} cases with the same verdict on every "
-      "kernel</summary>\n<table>\n{}",
-      same, head);
-  for (const MatrixRow& r : cases)
-    if (!r.differs) body += row_html(r, r.name);
-  body += "</table></details>\n";
+      "<h2>The same on every kernel</h2>\n<details><summary>{} feature rows</summary>\n{}"
+      "</details>\n<details><summary>{} cases</summary>\n{}</details>\n",
+      features.size() - static_cast<std::size_t>(differing(features)), table(features, false, true),
+      cases.size() - static_cast<std::size_t>(differing(cases)), table(cases, false, false));
 
   // Benchmarks, when the records carry them: one series per kernel, TCG marked.
   std::vector<std::string> series;

@@ -44,10 +44,27 @@ struct KindTotals {
 };
 std::vector<KindTotals> TotalsByKind(const Record& record);
 
-// Skip reason -> the cases skipped for it, most frequent reason first.
+// The run's verdict in one word, and why, for the first line a reader sees: "fail" when a
+// case failed (for a negative control: when a withheld kind went unnoticed), "incomplete"
+// when nothing ran or a case or suite binary did not finish, else "pass".
+struct Outcome {
+  std::string word;  // "pass", "fail", "incomplete"
+  std::string why;   // "2 of 128 cases failed", ...
+};
+Outcome RunOutcome(const Record& record);
+
+// The labels of the conformance suites that ran (kinds and concerns such as join), in
+// first-seen order: not the tool's own tests, not a matrix's "(kernel run)" entries.
+std::vector<std::string> ConformanceLabels(const Record& record);
+
+// A skip reason with what varies between runs and cases made alike: numbers inside paths
+// ("/proc/4711/uid_map" -> "/proc/N/uid_map") and numbers of four digits or more (pids, uids).
+std::string NormalisedReason(std::string_view reason);
+
+// Normalised skip reason -> the cases skipped for it, most frequent reason first.
 struct SkipGroup {
   std::string category;
-  std::string reason;
+  std::string reason;  // NormalisedReason of every case's reason
   std::vector<const Case*> cases;
 };
 std::vector<SkipGroup> GroupSkips(const Record& record);

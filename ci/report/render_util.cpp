@@ -1,5 +1,6 @@
 // Helpers shared by the record renderers.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
@@ -34,14 +35,77 @@ std::vector<KindTotals> TotalsByKind(const Record& record) {
   return rows;
 }
 
+std::string NormalisedReason(std::string_view reason) {
+  std::string out;
+  bool in_path = false;
+  for (std::size_t i = 0; i < reason.size();) {
+    char ch = reason[i];
+    if (ch == ' ' || ch == '\'' || ch == '"' || ch == '(' || ch == ',') in_path = false;
+    if (ch == '/') in_path = true;
+    if (ch < '0' || ch > '9') {
+      out += ch;
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < reason.size() && reason[end] >= '0' && reason[end] <= '9') ++end;
+    // A version ("Linux 6.18") or a knob's value ("=0") stays: it is the reason.
+    bool varies = in_path || end - i >= 4;
+    out += varies ? std::string("N") : std::string(reason.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+std::vector<std::string> ConformanceLabels(const Record& record) {
+  std::vector<std::string> labels;
+  for (const Binary& b : record.binaries)
+    if (b.conformance && std::find(labels.begin(), labels.end(), b.label) == labels.end())
+      labels.push_back(b.label);
+  return labels;
+}
+
+Outcome RunOutcome(const Record& record) {
+  Totals t = record.CountTotals();
+  std::vector<std::string> broken;
+  for (const Binary& b : record.binaries)
+    if (!b.ok) broken.push_back(fmt::format("{}: {}", b.name, b.status));
+  std::string unfinished;
+  if (t.error > 0) unfinished = fmt::format("{} of {} cases did not finish", t.error, t.All());
+  if (!broken.empty())
+    unfinished += fmt::format("{}{} ended abnormally ({})", unfinished.empty() ? "" : "; ",
+                              broken.size() == 1 ? "a suite binary" : "suite binaries",
+                              fmt::join(broken, ", "));
+  if (IsNegativeControl(record)) {
+    std::vector<std::string> missed;
+    std::vector<SensitivityRow> rows = SensitivityRows(record);
+    for (const SensitivityRow& r : rows)
+      if (!r.complete) missed.push_back(fmt::format("{} ({:.1f}%)", r.kind, r.percent));
+    if (!missed.empty())
+      return {"fail", fmt::format("withholding {} went unnoticed by some of its cases",
+                                  fmt::join(missed, ", "))};
+    if (rows.empty()) return {"incomplete", "the negative control measured no kind"};
+    return {"pass",
+            fmt::format("every case failed when its kind was withheld ({} kinds)", rows.size())};
+  }
+  if (t.All() == 0) return {"incomplete", "no case ran"};
+  if (t.fail > 0)
+    return {"fail", fmt::format("{} of {} cases failed{}", t.fail, t.All(),
+                                unfinished.empty() ? "" : "; " + unfinished)};
+  if (!unfinished.empty()) return {"incomplete", unfinished};
+  return {"pass", t.skip == 0 ? fmt::format("all {} cases passed", t.All())
+                              : fmt::format("{} cases passed, {} skipped for the reasons below",
+                                            t.pass, t.skip)};
+}
+
 std::vector<SkipGroup> GroupSkips(const Record& record) {
   std::vector<SkipGroup> groups;
   for (const Case& c : record.cases) {
     if (c.verdict != Verdict::kSkip) continue;
+    const std::string key = NormalisedReason(c.reason);
     auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const SkipGroup& g) { return g.reason == c.reason; });
-    if (it == groups.end())
-      it = groups.insert(groups.end(), SkipGroup{c.skip_category, c.reason, {}});
+                           [&](const SkipGroup& g) { return g.reason == key; });
+    if (it == groups.end()) it = groups.insert(groups.end(), SkipGroup{c.skip_category, key, {}});
     it->cases.push_back(&c);
   }
   std::stable_sort(groups.begin(), groups.end(), [](const SkipGroup& a, const SkipGroup& b) {

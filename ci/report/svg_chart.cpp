@@ -35,9 +35,9 @@ std::string RangeChartSvg(const std::vector<std::string>& series,
   const double height = kTop + row_height * static_cast<double>(rows.size()) + 30;
   const double width = kLabelWidth + kPlotWidth + kRight;
   std::string out = fmt::format(
-      "<svg width=\"{0:.0f}\" height=\"{1:.0f}\" "
-      "viewBox=\"0 0 {0:.0f} {1:.0f}\" font-family=\"sans-serif\" font-size=\"11\" "
-      "role=\"img\">\n",
+      // Scales down with the page (never wider than it), up to its natural size.
+      "<svg viewBox=\"0 0 {0:.0f} {1:.0f}\" style=\"width:100%;max-width:{0:.0f}px;height:auto\" "
+      "font-family=\"sans-serif\" font-size=\"11\" role=\"img\">\n",
       width, height);
   // Decade grid lines, labelled in time units.
   for (double d = dlo; d <= dhi; ++d) {

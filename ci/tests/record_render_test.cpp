@@ -144,6 +144,129 @@ TEST_F(RecordRender, HtmlIsSelfContained) {
   EXPECT_THAT(html, Not(HasSubstr("<pid>")));
 }
 
+// The part of `html` from heading `h2` to the next heading.
+std::string Section(const std::string& html, const std::string& h2) {
+  std::size_t at = html.find("<h2>" + h2 + "</h2>");
+  if (at == std::string::npos) return {};
+  return html.substr(at, html.find("<h2>", at + 4) - at);
+}
+
+TEST_F(RecordRender, HtmlStartsWithTheRunsVerdict) {
+  Record failing = SampleRecord();
+  Record passing = SampleRecord();
+  std::erase_if(passing.cases, [](const Case& c) { return c.verdict != Verdict::kPass; });
+  passing.binaries.pop_back();  // the crashed launch_test
+  Record crashed = passing;
+  crashed.cases.back().verdict = Verdict::kError;
+  Record empty = passing;
+  empty.cases.clear();
+  for (const auto& [rec, word] : {std::pair{failing, "FAIL"},
+                                  {passing, "PASS"},
+                                  {crashed, "INCOMPLETE"},
+                                  {empty, "INCOMPLETE"}}) {
+    std::string html = RenderHtml(rec);
+    std::size_t verdict = html.find("<div class=\"verdict ");
+    ASSERT_NE(verdict, std::string::npos) << word;
+    EXPECT_LT(verdict, html.find("<h1>")) << "the verdict comes before everything else";
+    EXPECT_EQ(html.substr(html.find("<b>", verdict) + 3, std::string_view(word).size()), word);
+  }
+  EXPECT_EQ(RunOutcome(failing).why,
+            "1 of 8 cases failed; 1 of 8 cases did not finish; a suite binary ended abnormally "
+            "(launch_test: signal 11 (SIGSEGV))");
+  // Zero counts are not painted: a passing run has no pink badge.
+  std::string html = RenderHtml(passing);
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge none\">0 failed</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge none\">0 errors</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge pass\">3 passed</span>"));
+  EXPECT_THAT(RenderHtml(failing), HasSubstr("<span class=\"badge fail\">1 failed</span>"));
+}
+
+TEST_F(RecordRender, HtmlTablesKindsByModeForConformanceSuitesOnly) {
+  std::string table = Section(RenderHtml(SampleRecord()), "Kinds × modes");
+  EXPECT_THAT(table, HasSubstr("<th>kind</th><th>privileged</th><th>unprivileged</th>"));
+  EXPECT_THAT(table, HasSubstr("<tr><th>pid</th><td class=\"pass\">1 pass · 1 skip</td>"
+                               "<td class=\"fail\">1 fail · 1 skip</td></tr>"));
+  EXPECT_THAT(table, HasSubstr("<tr><th>uts</th>"));
+  EXPECT_THAT(table, Not(HasSubstr("runtime"))) << "launch_test is nsprobe's own test";
+  // A matrix's "(kernel run)" entries have no suite binary: not a kind either.
+  Record rec = SampleRecord();
+  rec.cases.push_back({"matrix", "matrix", "(kernel run)", "", Verdict::kError, "", "boot", {}, 0});
+  EXPECT_THAT(Section(RenderHtml(rec), "Kinds × modes"), Not(HasSubstr("matrix")));
+}
+
+TEST_F(RecordRender, HtmlHasChartsWithoutBenchmarks) {
+  Record rec = SampleRecord();
+  rec.benchmarks.clear();
+  std::string html = RenderHtml(rec);
+  EXPECT_THAT(Section(html, "Verdicts per kind"), HasSubstr("aria-label=\"verdicts per kind\""));
+  EXPECT_THAT(Section(html, "Verdicts per kind"),
+              HasSubstr("<span>pid</span><span class=\"bar\"><i class=\"pass\" "
+                        "style=\"width:25.00%\"></i><i class=\"fail\" style=\"width:25.00%\">"));
+  EXPECT_THAT(Section(html, "Time per suite"), HasSubstr("<span>pid_test</span>"));
+  EXPECT_THAT(Section(html, "Time per suite"), HasSubstr("style=\"width:100.00%\""))
+      << "pid_test took longest (1.5 s)";
+  EXPECT_EQ(Section(html, "Benchmarks"), "");
+  EXPECT_THAT(html, Not(HasSubstr("sensitivity per kind")));
+  rec.sensitivity = {{"withheld", "pid"},
+                     {"kinds",
+                      {{"pid",
+                        {{"cases", 2},
+                         {"failed_as_expected", 1},
+                         {"percent", 50.0},
+                         {"complete", false},
+                         {"still_passed", {"X.Y"}}}}}}};
+  html = RenderHtml(rec);
+  EXPECT_THAT(html, HasSubstr("aria-label=\"sensitivity per kind\""));
+  EXPECT_THAT(html, HasSubstr("X.Y (still passed)"));
+  EXPECT_EQ(RunOutcome(rec).word, "fail") << "a kind withheld unnoticed fails the control";
+  EXPECT_THAT(RenderHtml(SampleRecord()), HasSubstr("<h2>Benchmarks</h2>"));
+}
+
+TEST_F(RecordRender, HtmlShowsTheProbeAndTheFingerprint) {
+  Record rec = SampleRecord();
+  rec.probe = {
+      {"euid", 1000},
+      {"clone3", true},
+      {"setns_pidfd", false},
+      {"ns_get_id", false},
+      {"results",
+       {{{"kind", "net"},
+         {"mode", "privileged"},
+         {"verdict", "privilege"},
+         {"reason", "privilege: needs CAP_SYS_ADMIN"}},
+        {{"kind", "net"}, {"mode", "unprivileged"}, {"verdict", "available"}, {"reason", ""}}}}};
+  std::string probe = Section(RenderHtml(rec), "What this machine allows");
+  EXPECT_THAT(probe, HasSubstr("euid 1000 · clone3 yes · setns(pidfd) no · NS_GET_ID no"));
+  EXPECT_THAT(probe, HasSubstr("<tr><th>net</th><td class=\"skip\">privilege<span class=\"cell\">"
+                               "privilege: needs CAP_SYS_ADMIN</span></td><td class=\"pass\">"
+                               "available</td></tr>"));
+  EXPECT_THAT(Section(RenderHtml(rec), "Machine"),
+              HasSubstr("<tr><td><code>cpu.model</code></td><td>Test CPU</td></tr>"));
+}
+
+TEST_F(RecordRender, SkipReasonsThatDifferOnlyByANumberInAPathGroupTogether) {
+  EXPECT_EQ(NormalisedReason("policy: write(/proc/4711/uid_map): EPERM"),
+            "policy: write(/proc/N/uid_map): EPERM");
+  EXPECT_EQ(NormalisedReason("unsupported: NS_GET_ID needs Linux 6.18 (ENOTTY)"),
+            "unsupported: NS_GET_ID needs Linux 6.18 (ENOTTY)");
+  EXPECT_EQ(NormalisedReason("policy: user.max_uts_namespaces=0"),
+            "policy: user.max_uts_namespaces=0");
+  EXPECT_EQ(NormalisedReason("privilege: uid 65534 cannot map 100000"),
+            "privilege: uid N cannot map N");
+  Record rec = SampleRecord();
+  rec.cases[2].reason = "privilege: /tmp/nsprobe-12/run/4711/cgroup.procs: EACCES";
+  rec.cases[5].reason = "privilege: /tmp/nsprobe-12/run/4712/cgroup.procs: EACCES";
+  rec.cases[5].skip_category = "privilege";
+  std::vector<SkipGroup> groups = GroupSkips(rec);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].reason, "privilege: /tmp/nsprobe-N/run/N/cgroup.procs: EACCES");
+  EXPECT_EQ(groups[0].cases.size(), 2u);
+  std::string skips = Section(RenderHtml(rec), "Skip reasons");
+  EXPECT_THAT(skips, HasSubstr("<b>2</b> × privilege: /tmp/nsprobe-N/run/N/cgroup.procs"));
+  EXPECT_THAT(skips, HasSubstr(" — privilege: /tmp/nsprobe-12/run/4712/cgroup.procs: EACCES"))
+      << "each case keeps its exact reason";
+}
+
 TEST_F(RecordRender, MarkdownStaysUnderGithubsSummaryLimit) {
   Record rec = SampleRecord();
   std::string small = RenderMarkdown(rec);
