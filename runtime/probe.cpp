@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -77,7 +78,59 @@ PolicyKnobs ReadPolicyKnobs() {
   std::string status;
   if (TryReadFile("/proc/self/status", status))
     if (auto mode = proc::StatusField(status, "Seccomp")) k.seccomp_mode = std::atoi(mode->c_str());
+  k.rootless = RootlessReason();
+  k.proc_sys_read_only = ProcSysReadOnlyReason();
   return k;
+}
+
+std::string RootlessReason(uid_t euid, std::string_view uid_map) {
+  if (euid != 0) return {};
+  // The map's fields, whatever the kernel's column padding: "0 0 4294967295" on the host.
+  std::string fields;
+  for (std::size_t i = 0; i < uid_map.size();) {
+    const std::size_t start = uid_map.find_first_not_of(" \t\n", i);
+    if (start == std::string_view::npos) break;
+    std::size_t end = uid_map.find_first_of(" \t\n", start);
+    if (end == std::string_view::npos) end = uid_map.size();
+    if (!fields.empty()) fields += uid_map[start - 1] == '\n' ? ", " : " ";
+    fields.append(uid_map.substr(start, end - start));
+    i = end;
+  }
+  if (fields == "0 0 4294967295") return {};
+  return fmt::format("rootless: root only inside a user namespace (uid_map '{}')", fields);
+}
+
+std::string RootlessReason() {
+  std::string map;
+  if (!TryReadFile("/proc/self/uid_map", map)) return {};
+  return RootlessReason(::geteuid(), map);
+}
+
+int ProcSysReadOnlyInChild(const char* dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) return 1;
+  // A sysctl every kernel has; opening it for writing changes nothing.
+  char path[256];
+  std::size_t n = 0;
+  for (const char* p : {dir, "/kernel/domainname"})
+    for (; *p != '\0' && n + 1 < sizeof path; ++p) path[n++] = *p;
+  path[n] = '\0';
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return 0;
+  }
+  return errno == EROFS ? EROFS : 0;
+}
+
+std::string ProcSysReadOnlyReason(const char* dir) {
+  const int how = ProcSysReadOnlyInChild(dir);
+  if (how == 0) return {};
+  return fmt::format(
+      "policy: read-only /proc/sys ({}: a container runtime mounts it so, and no "
+      "sysctl can be written here)",
+      how == 1 ? "mounted read-only, statvfs gives ST_RDONLY"
+               : fmt::format("opening {}/kernel/domainname for writing gives EROFS", dir));
 }
 
 ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs& knobs,
@@ -128,10 +181,10 @@ ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs
   if (step == Step::kDropToCreator)
     return set(
         Verdict::kPrivilege,
-        fmt::format("the unprivileged mode runs as uid {}, which this process cannot become "
+        fmt::format("{}the unprivileged mode runs as uid {}, which this process cannot become "
                     "({}: {}); run nsprobe outside this user namespace, as root or as a normal "
                     "user",
-                    uid, Errno(err),
+                    knobs.rootless.empty() ? "" : knobs.rootless + ": ", uid, Errno(err),
                     err == EINVAL  ? "that uid or gid is not mapped in this user namespace"
                     : err == EPERM ? "setgroups is denied in this user namespace, or CAP_SETUID or "
                                      "CAP_SETGID is missing"

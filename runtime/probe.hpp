@@ -7,6 +7,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/kind.hpp"
@@ -31,8 +32,29 @@ struct PolicyKnobs {
   std::optional<long> apparmor_restrict_unprivileged_userns;   // Ubuntu 23.10+
   std::optional<std::string> user_namespace_enable;            // RHEL 7 module parameter
   int seccomp_mode = 0;                                        // Seccomp: in /proc/self/status
+  std::string rootless;            // RootlessReason(), empty when not rootless
+  std::string proc_sys_read_only;  // ProcSysReadOnlyReason(), empty when writable
 };
 PolicyKnobs ReadPolicyKnobs();
+
+// What a sandbox takes away besides namespaces, each as the reason a skip names, or empty when
+// it does not hold.
+//
+// Rootless: root only inside a user namespace, as in `unshare -Ur` and rootless containers:
+// euid 0 but a uid_map other than the initial namespace's identity map "0 0 4294967295".
+// Root there is not the host's root: other uids are not mapped, and what root owns (its
+// RLIMIT_MSGQUEUE charge, its files) is shared with every process of that sandbox. Pure:
+// `uid_map` is the text of /proc/self/uid_map. "rootless: root only inside a user namespace
+// (uid_map '0 1000 1')".
+std::string RootlessReason(uid_t euid, std::string_view uid_map);
+std::string RootlessReason();  // this process's
+
+// How /proc/sys (or `dir`) refuses writes, as containers mount it: 0 when it does not, 1 when
+// statvfs gives ST_RDONLY, else the errno (EROFS) that opening a sysctl for writing gave. The
+// open writes nothing. Async-signal-safe.
+int ProcSysReadOnlyInChild(const char* dir);
+// "policy: read-only /proc/sys (mounted read-only: statvfs gives ST_RDONLY)", or empty.
+std::string ProcSysReadOnlyReason(const char* dir = "/proc/sys");
 
 struct ProbeResult {
   Kind kind = Kind::kMnt;

@@ -363,6 +363,7 @@ std::vector<IpcSysctl> IpcSysctls() {
 // invisible outside, and a namespace made later starts from the kernel's defaults, not from
 // its creator's values.
 TEST_P(IpcNamespace, SysctlsArePerNamespace) {
+  NSPROBE_SKIP_IF_PROC_SYS_READ_ONLY();
   const std::vector<IpcSysctl> knobs = IpcSysctls();
   Holder holder(SpecFor(mode(), {Kind::kIpc}), [&] {
     for (const IpcSysctl& k : knobs) {
@@ -388,7 +389,7 @@ TEST_P(IpcNamespace, SysctlsArePerNamespace) {
   ASSERT_THAT(obs_["nested_status"], HasValue(0));
   for (const IpcSysctl& k : knobs) {
     const std::string name = k.name;
-    EXPECT_THAT(obs_[name + "/write"], HasValue(Gt(0)));
+    EXPECT_THAT(obs_[name + "/write"], Succeeded());
     EXPECT_THAT(obs_[name + "/after"], HasText(k.changed + "\n"));
     EXPECT_THAT(obs_[name + "/nested"], HasText(obs_.Text(name + "/initial")))
         << "a nested namespace did not start from the defaults";
@@ -490,6 +491,13 @@ int OutliveInChild(const ObservationWriter& w, uid_t uid) {
 // member has gone (the kernel frees a namespace from a work queue, so the test polls).
 TEST_P(IpcNamespace, ObjectsOutliveTheirCreatorAndVanishWithTheNamespace) {
   const uid_t uid = DedicatedUid(mode());
+  // RLIMIT_MSGQUEUE counts the queues of a uid in its user namespace: without a uid of its
+  // own, the queues of every other process of root here (other suites, run beside this one)
+  // take the small budget this case sets, and its verdict would be theirs.
+  if (mode() == Mode::kPrivileged && uid == static_cast<uid_t>(-1))
+    GTEST_SKIP() << "privilege: " << RootlessReason()
+                 << ": no uid of its own to charge its message queues to (RLIMIT_MSGQUEUE "
+                    "counts every queue of root here, other tests' too)";
   Child child = LaunchInNew(mode(), {Kind::kIpc}, [&] { return OutliveInChild(w_, uid); });
   ASSERT_TRUE(Finished(child, obs_, std::chrono::seconds(30)));
   ASSERT_THAT(obs_["unshare"], Succeeded());

@@ -108,6 +108,8 @@ ProbeJson ParseProbe(const Captured& c) {
 }
 
 const std::vector<std::string> kProbeJson = {testing::NsprobeCommand(), "probe", "--json"};
+// The exit code of a child whose sysctl write failed; it says the errno's name on stderr.
+constexpr int kWriteFailed = 81;
 
 // ---------------------------------------------------------------------------------------------
 // user.max_<kind>_namespaces=0, set inside a fresh user namespace: the probe run there blames
@@ -120,6 +122,7 @@ TEST_P(LimitZero, ProbeNamesTheKnob) {
   const auto [kind, mode] = GetParam();
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, mode);
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
+  NSPROBE_SKIP_IF_PROC_SYS_READ_ONLY();
   const std::string sysctl = testing::MaxNamespacesSysctl(kind);
   const testing::OwnNamespaces own({Kind::kUser});
   Captured c = RunInChild(
@@ -127,11 +130,17 @@ TEST_P(LimitZero, ProbeNamesTheKnob) {
       [&] {
         // Never write a limit outside a user namespace of our own.
         if (own.StillInOneInChild()) return testing::kRefusedOwnNamespace;
-        return WriteOnceInChild(sysctl.c_str(), "0") == 0 ? 0 : 81;
+        if (int e = WriteOnceInChild(sysctl.c_str(), "0")) {
+          const char* name = ::strerrorname_np(e);
+          if (name != nullptr && ::write(2, name, ::strlen(name)) < 0) return 82;
+          return kWriteFailed;
+        }
+        return 0;
       },
       kProbeJson);
   ASSERT_NE(c.status.code, testing::kRefusedOwnNamespace)
       << "no fresh user namespace: refused to touch " << sysctl;
+  ASSERT_NE(c.status.code, kWriteFailed) << "write(" << sysctl << ", \"0\"): " << c.err;
   ProbeJson inside = ParseProbe(c);
   ASSERT_TRUE(inside.json.is_object());
   // Root of that namespace probes the privileged mode: the only mode reachable there.
@@ -240,23 +249,13 @@ TEST_F(Seccomp, EpermForNamespaceFlagsIsReportedAsSeccompPolicy) {
 // kernel, classified as missing privilege; through a user namespace the same uid succeeds.
 
 // Whether uid 65534 exists in our user namespace (not under `unshare -Ur`, which maps 0 only).
-bool NobodyIsMapped() {
-  std::string map;
-  if (!TryReadFile("/proc/self/uid_map", map)) return false;
-  std::istringstream in(map);
-  long inside = 0, outside = 0, count = 0;
-  while (in >> inside >> outside >> count)
-    if (inside <= 65534 && 65534 < inside + count) return true;
-  return false;
-}
-
 class NonRoot : public testing::NoLeaksTest, public ::testing::WithParamInterface<Kind> {};
 
 TEST_P(NonRoot, KernelRefusalIsClassifiedAsPrivilege) {
   const Kind kind = GetParam();
-  if (!NobodyIsMapped())
-    GTEST_SKIP() << "privilege: uid 65534 is not mapped in this user namespace, so no "
-                    "unprivileged caller can be made";
+  if (::geteuid() == 0)
+    if (std::string why = testing::CannotBecomeReason(testing::kNobody.uid); !why.empty())
+      GTEST_SKIP() << why;
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, Mode::kUnprivileged);
   Spec spec;
   spec.kinds = KindSet{kind};
@@ -300,15 +299,17 @@ TEST_F(NonRootProbe, InsideUnshareUrTheUnprivilegedModeIsAMissingPrivilege) {
   for (const KindInfo& k : AllKinds()) {
     EXPECT_EQ(p.Verdict(k.kind, Mode::kUnprivileged), "privilege") << k.name;
     EXPECT_THAT(p.Reason(k.kind, Mode::kUnprivileged),
-                AllOf(StartsWith("privilege: the unprivileged mode runs as uid 65534"),
+                AllOf(StartsWith("privilege: rootless: root only inside a user namespace "
+                                 "(uid_map '0 "),
+                      HasSubstr("the unprivileged mode runs as uid 65534"),
                       HasSubstr("setgroups is denied")))
         << k.name;
   }
 }
 
 TEST_F(NonRootProbe, ReportsPrivilegeForThePrivilegedMode) {
-  if (::geteuid() != 0) GTEST_SKIP() << "privilege: setpriv needs root to become uid 65534";
-  if (!NobodyIsMapped()) GTEST_SKIP() << "privilege: uid 65534 is not mapped here";
+  if (std::string why = testing::CannotBecomeReason(testing::kNobody.uid); !why.empty())
+    GTEST_SKIP() << why;
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, Mode::kUnprivileged);
   const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                                               "--clear-groups", testing::NsprobeCommand()};

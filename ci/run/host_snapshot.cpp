@@ -64,15 +64,20 @@ std::vector<std::string> PosixQueues() {
   spec.kinds = KindSet{Kind::kMnt};
   spec.fds = {{out.write.Get(), 1}};
   try {
-    Child c = Launch(spec, std::vector<std::string>{
-                               "sh", "-c", "mount -t mqueue nsprobe-hygiene /mnt && ls -A /mnt"});
+    Child c =
+        Launch(spec, std::vector<std::string>{
+                         "sh", "-c", "mount -t mqueue nsprobe-hygiene /mnt 2>&1 && ls -A /mnt"});
     out.write.Reset();
     std::string text;
     char buf[4096];
     for (ssize_t n; (n = ::read(out.read.Get(), buf, sizeof buf)) > 0;)
       text.append(buf, static_cast<std::size_t>(n));
     ExitStatus st = c.Wait(std::chrono::seconds(10));
-    if (!st.Success()) return {fmt::format("(unreadable: listing ended with {})", st.Describe())};
+    // Root of a user namespace that does not own the IPC namespace may not mount its mqueue:
+    // mount's complaint goes in the snapshot, not on the caller's stderr.
+    if (!st.Success())
+      return {fmt::format("(unreadable: listing ended with {}: {})", st.Describe(),
+                          text.substr(0, text.find('\n')))};
     return Lines(text);
   } catch (const std::exception& e) {
     return {fmt::format("(unreadable: {})", e.what())};

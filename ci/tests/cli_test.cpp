@@ -105,7 +105,8 @@ TEST_F(Cli, ProbePrintsEveryKindInBothModes) {
 // Bad input of every subcommand: the table in bad_input_test.cpp.
 
 TEST_F(Cli, MissingPrivilegeIsOneLineExit2) {
-  if (::geteuid() != 0) GTEST_SKIP() << "privilege: setpriv needs root to become uid 65534";
+  if (std::string why = testing::CannotBecomeReason(testing::kNobody.uid); !why.empty())
+    GTEST_SKIP() << why;
   ToolResult r = NsprobeAsNobody({"exec", "--ns", "uts", "--", "true"});
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("CAP_SYS_ADMIN"));

@@ -2,6 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstdint>
+#include <sstream>
+
+#include "runtime/fd.hpp"
+
 namespace nsprobe::testing {
 
 Spec SpecFor(Mode mode, KindSet kinds) {
@@ -23,6 +28,20 @@ Spec FreshUserNamespace(Mode mode) {
 
 // The probe's "unprivileged" is uid 65534 by default, the same as kNobody.
 static_assert(ProbeOptions{}.unprivileged.uid == kNobody.uid);
+
+std::string CannotBecomeReason(uid_t uid) {
+  if (::geteuid() != 0)
+    return "privilege: becoming uid " + std::to_string(uid) + " needs root (running as uid " +
+           std::to_string(::geteuid()) + ")";
+  std::string map;
+  if (!TryReadFile("/proc/self/uid_map", map)) return "privilege: /proc/self/uid_map is unreadable";
+  std::istringstream in(map);
+  std::uint64_t inside = 0, outside = 0, count = 0;
+  while (in >> inside >> outside >> count)
+    if (inside <= uid && uid < inside + count) return {};
+  return "privilege: " + RootlessReason() + ": uid " + std::to_string(uid) +
+         " is not mapped here, so no process can become it";
+}
 
 std::string UnavailableReason(Kind kind, Mode mode) { return ProbeReasonOnce(kind, mode); }
 

@@ -34,6 +34,10 @@ Spec SpecFor(Mode mode, KindSet kinds);
 // (unprivileged); either way the child is root in it and holds every capability there.
 Spec FreshUserNamespace(Mode mode);
 
+// Why this process cannot become `uid` (as setpriv --reuid does), or empty: that needs root,
+// and `uid` mapped in this user namespace, which a rootless sandbox (`unshare -Ur`) lacks.
+std::string CannotBecomeReason(uid_t uid);
+
 // The probe's reason why `kind` cannot be created in `mode` here, or empty when it can.
 // Cached per process (ProbeReasonOnce).
 std::string UnavailableReason(Kind kind, Mode mode);
@@ -55,6 +59,14 @@ std::string KindParamName(const ::testing::TestParamInfo<Kind>& info);
 std::string KindModeParamName(const ::testing::TestParamInfo<std::tuple<Kind, Mode>>& info);
 
 }  // namespace nsprobe::testing
+
+// Skips the current test with the probe's reason when /proc/sys is read-only here, as container
+// runtimes mount it: a case that writes a sysctl, even one of a namespace of its own, cannot.
+#define NSPROBE_SKIP_IF_PROC_SYS_READ_ONLY()                          \
+  do {                                                                \
+    std::string nsprobe_reason_ = ::nsprobe::ProcSysReadOnlyReason(); \
+    if (!nsprobe_reason_.empty()) GTEST_SKIP() << nsprobe_reason_;    \
+  } while (0)
 
 // Skips the current test with the probe's reason when `kind` is not available in `mode`.
 #define NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode)                                    \
