@@ -23,6 +23,22 @@ NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
 # mmdebstrap for the clean Debian root of --test-root.
 NSPROBE_PACKAGE_PACKAGES=(dpkg-dev lintian mmdebstrap)
 
+# The sandbox runtimes `nsprobe run --runtime` judges, by name, with the Debian package of each
+# (unshare is util-linux, nsprobe-exec is nsprobe itself: both always there).
+declare -A NSPROBE_RUNTIME_PACKAGES=([bwrap]=bubblewrap)
+# The packages of `--runtime LIST` (all: every one); unknown names are left to nsprobe to refuse.
+nsprobe_runtime_packages() {
+  local list=$1 name
+  if [ "$list" = all ]; then
+    printf '%s\n' "${NSPROBE_RUNTIME_PACKAGES[@]}"
+    return
+  fi
+  for name in ${list//,/ }; do
+    [ -n "${NSPROBE_RUNTIME_PACKAGES[$name]:-}" ] && printf '%s\n' "${NSPROBE_RUNTIME_PACKAGES[$name]}"
+  done
+  return 0
+}
+
 # ccache keys on content, not on where the checkout is, so a clone in another directory
 # reuses what an earlier build compiled (paths are made relative; the working directory,
 # which only debug info records, is not hashed).

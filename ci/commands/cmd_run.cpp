@@ -30,6 +30,7 @@
 #include "ci/report/render.hpp"
 #include "ci/run/guard.hpp"
 #include "ci/run/host_snapshot.hpp"
+#include "ci/run/runtimes.hpp"
 #include "ci/run/sensitivity.hpp"
 #include "ci/run/stress.hpp"
 #include "ci/run/suite_runner.hpp"
@@ -45,7 +46,7 @@ using record::Record;
 constexpr std::uint64_t kMaxRepeat = 10000;
 
 struct RunOptions {
-  std::string out, filter, bench, suites_dir, negative_control;
+  std::string out, filter, bench, suites_dir, negative_control, runtime;
   std::optional<std::string> kinds;  // unset: all; given empty: refused
   int repeat = 1;
   int jobs = 0;  // 0: as many as this process may run on
@@ -381,6 +382,22 @@ int Run(const RunOptions& o_in) {
   if (control) guard_plan = NegativeControlPlan(o);
   if (o.jobs == 0) o.jobs = CpuCount();
   std::vector<run::SuiteBinary> suites = control ? guard_plan->suites : SelectSuites(o);
+  std::optional<run::RuntimePlan> runtimes;
+  if (!o.runtime.empty()) {
+    if (control || o.kinds || !o.filter.empty())
+      throw UsageError(
+          "--runtime runs the sandbox runtimes' suite for the runtimes named; drop --kinds, "
+          "--filter and --negative-control (every property carries its own negative control)");
+    try {
+      runtimes = run::PlanRuntimes(o.runtime, ConformanceSuites(o.suites_dir));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    suites = {runtimes->suite};
+    o.filter = runtimes->filter;
+  } else if (!o.kinds) {
+    suites = run::WithoutRuntimeSuite(suites);
+  }
   // Bad input is refused before anything runs: the bench file and the output directory.
   std::optional<record::BenchFile> bench;
   if (!o.bench.empty()) bench = record::LoadGbench(o.bench);
@@ -401,6 +418,10 @@ int Run(const RunOptions& o_in) {
                  {"bench", o.bench},
                  {"negative_control", o.negative_control},
                  {"stress", o.stress}};
+  if (runtimes) {
+    rec.options["runtime"] = o.runtime;
+    rec.runtimes = runtimes->runtimes;
+  }
   if (bench) {
     rec.bench_context = bench->context;
     rec.benchmarks = bench->benchmarks;
@@ -464,6 +485,7 @@ int Run(const RunOptions& o_in) {
   files.CommitAsDirectory();
 
   fmt::print("\n{}\n", report::RenderText(rec));
+  if (!rec.runtimes.empty()) fmt::print("{}\n", run::RenderRuntimeTables(rec));
   fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
   if (o.lava) fmt::print("{}", lava::ResultLines(rec));
   if (!host_diffs.empty())
@@ -512,6 +534,10 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
                   "runtime withholding that kind (a comma list, or all); exit 0 only when every "
                   "case that passes normally then fails")
       ->check(NonEmptyValidator("a comma list of kinds, or all"));
+  app->add_option("--runtime", o->runtime,
+                  "Judge sandbox runtimes instead of the kernel: bwrap, unshare, nsprobe-exec "
+                  "(a comma list, or all installed); a table per runtime")
+      ->check(NonEmptyValidator("a comma list of runtimes, or all"));
   app->add_option("--suites", o->suites_dir,
                   "Directory of the conformance suites and their suites.json (default: "
                   "libexec/nsprobe/ beside nsprobe's bin/)");

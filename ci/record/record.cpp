@@ -241,21 +241,23 @@ Json ToJson(const Record& r) {
   for (const Binary& b : r.binaries) binaries.push_back(BinaryToJson(b));
   for (const Case& c : r.cases) cases.push_back(CaseToJson(c));
   for (const Benchmark& b : r.benchmarks) benchmarks.push_back(BenchmarkToJson(b));
-  return {{"format", kRecordFormat},
-          {"version", kRecordVersion},
-          {"created", r.created},
-          {"nsprobe_version", r.nsprobe_version},
-          {"fingerprint", fingerprint},
-          {"probe", r.probe},
-          {"options", r.options},
-          {"totals", TotalsToJson(r.CountTotals())},
-          {"binaries", binaries},
-          {"cases", cases},
-          {"bench_context", r.bench_context},
-          {"benchmarks", benchmarks},
-          {"host", r.host},
-          {"flaky", r.flaky},
-          {"sensitivity", r.sensitivity}};
+  Json out = {{"format", kRecordFormat},
+              {"version", kRecordVersion},
+              {"created", r.created},
+              {"nsprobe_version", r.nsprobe_version},
+              {"fingerprint", fingerprint},
+              {"probe", r.probe},
+              {"options", r.options},
+              {"totals", TotalsToJson(r.CountTotals())},
+              {"binaries", binaries},
+              {"cases", cases},
+              {"bench_context", r.bench_context},
+              {"benchmarks", benchmarks},
+              {"host", r.host},
+              {"flaky", r.flaky},
+              {"sensitivity", r.sensitivity}};
+  if (!r.runtimes.empty()) out["runtimes"] = r.runtimes;
+  return out;
 }
 
 bool LooksLikeRecord(const Json& json) {
@@ -292,6 +294,7 @@ Record FromJson(const Json& json, const std::string& source) {
   if (json.contains("host") && json["host"].is_object()) r.host = json["host"];
   if (json.contains("sensitivity") && json["sensitivity"].is_object())
     r.sensitivity = json["sensitivity"];
+  if (json.contains("runtimes") && json["runtimes"].is_array()) r.runtimes = json["runtimes"];
   if (json.contains("flaky") && json["flaky"].is_array())
     for (const Json& line : json["flaky"])
       if (line.is_string()) r.flaky.push_back(line.get<std::string>());

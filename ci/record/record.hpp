@@ -85,6 +85,9 @@ struct Record {
   std::vector<std::string> flaky;
   // Negative control: {"withheld": "net", "kinds": {...per-kind sensitivity...}}; empty normally.
   nlohmann::ordered_json sensitivity = nlohmann::ordered_json::object();
+  // --runtime: the sandbox runtimes judged, as sandbox_test describes them (name, package,
+  // version, flags per mode); empty otherwise, and then not written.
+  nlohmann::ordered_json runtimes = nlohmann::ordered_json::array();
 
   Totals CountTotals() const;
   // A fingerprint value, or "unknown".

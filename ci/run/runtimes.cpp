@@ -1,0 +1,137 @@
+#include "ci/run/runtimes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include "runtime/kind.hpp"
+#include "runtime/tool.hpp"
+
+namespace nsprobe::run {
+
+using Json = nlohmann::ordered_json;
+
+std::vector<SuiteBinary> WithoutRuntimeSuite(std::vector<SuiteBinary> suites) {
+  std::erase_if(suites, [](const SuiteBinary& b) { return b.label == kRuntimeLabel; });
+  return suites;
+}
+
+namespace {
+
+Json Describe(const SuiteBinary& suite) {
+  ProgramRun run;
+  run.argv = {suite.path, "--nsprobe-runtimes"};
+  run.timeout = std::chrono::seconds(60);
+  ProgramResult r = RunProgram(run);
+  Json doc = Json::parse(r.out, nullptr, false);
+  if (!r.status.exited || r.status.code != 0 || !doc.is_array())
+    throw std::runtime_error(
+        fmt::format("{} --nsprobe-runtimes: no description of its runtimes: {}", suite.path,
+                    r.err.substr(0, 300)));
+  return doc;
+}
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> names;
+  for (std::size_t start = 0; start <= list.size();) {
+    std::size_t end = list.find(',', start);
+    std::string name = list.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (name.empty())
+      throw std::invalid_argument(fmt::format(
+          "--runtime '{}': an empty name in the list; give runtimes separated by commas, e.g. "
+          "--runtime bwrap,crun, or all",
+          list));
+    names.push_back(name);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return names;
+}
+
+}  // namespace
+
+RuntimePlan PlanRuntimes(const std::string& list, const std::vector<SuiteBinary>& suites) {
+  auto it = std::find_if(suites.begin(), suites.end(),
+                         [](const SuiteBinary& b) { return b.label == kRuntimeLabel; });
+  if (it == suites.end())
+    throw std::invalid_argument(
+        "--runtime: no sandbox_test among the suites; build it (scripts/test -L sandbox) or "
+        "point --suites at a tree that has it");
+  RuntimePlan plan;
+  plan.suite = *it;
+  const Json all = Describe(*it);
+  std::vector<std::string> known;
+  for (const Json& r : all) known.push_back(r.value("name", ""));
+  std::vector<std::string> wanted;
+  if (list == "all") {
+    for (const Json& r : all)
+      if (!r.value("installed", "").empty()) wanted.push_back(r.value("name", ""));
+    if (wanted.empty())
+      throw std::invalid_argument(
+          "--runtime all: none of the runtimes is installed; scripts/run --runtime all installs "
+          "them, or name one to see its skip");
+  } else {
+    wanted = SplitList(list);
+  }
+  std::set<std::string> seen;
+  std::vector<std::string> patterns;
+  for (const std::string& name : wanted) {
+    auto r = std::find_if(all.begin(), all.end(),
+                          [&](const Json& j) { return j.value("name", "") == name; });
+    if (r == all.end())
+      throw std::invalid_argument(fmt::format("--runtime: no runtime '{}'; there are: {}, or all",
+                                              name, fmt::join(known, ", ")));
+    if (!seen.insert(name).second) continue;
+    plan.runtimes.push_back(*r);
+    patterns.push_back("*/" + r->value("case_prefix", name) + "_*");
+  }
+  plan.filter = fmt::format("{}", fmt::join(patterns, ":"));
+  return plan;
+}
+
+std::string RenderRuntimeTables(const record::Record& rec) {
+  std::string out;
+  for (const Json& rt : rec.runtimes) {
+    const std::string name = rt.value("name", "");
+    const std::string prefix = rt.value("case_prefix", name);
+    const std::string version = rt.value("version", "");
+    out += fmt::format("\n{} — {} (Debian package {})\n", name,
+                       version.empty() ? "not installed" : version, rt.value("package", ""));
+    for (const char* mode : {"privileged", "unprivileged"}) {
+      const Json& m = rt["modes"][mode];
+      out += fmt::format(
+          "  {:<13} {}\n", mode,
+          m.value("not_in_mode", "").empty() ? m.value("flags", "") : m.value("not_in_mode", ""));
+    }
+    out += fmt::format("  {:<8} {:<28} {:<28} {}\n", "property", "privileged", "unprivileged",
+                       "negative control (privileged / unprivileged)");
+    for (const KindInfo& k : AllKinds()) {
+      std::string cells[2], controls[2];
+      int i = 0;
+      for (const char* mode : {"privileged", "unprivileged"}) {
+        const std::string suffix = fmt::format("/{}_{}_{}", prefix, k.name, mode);
+        cells[i] = "-";
+        controls[i] = "-";
+        for (const record::Case& c : rec.cases) {
+          if (c.label != kRuntimeLabel || !c.name.ends_with(suffix)) continue;
+          cells[i] = std::string(record::VerdictName(c.verdict));
+          if (c.verdict == record::Verdict::kSkip) cells[i] += " (" + c.skip_category + ")";
+          if (c.verdict != record::Verdict::kSkip) {
+            KindSet shareable = ParseKinds(rt["modes"][mode].value("shareable", "none"));
+            controls[i] = shareable.Has(k.kind) ? "runtime" : "host";
+          }
+        }
+        ++i;
+      }
+      out += fmt::format("  {:<8} {:<28} {:<28} {} / {}\n", k.name, cells[0], cells[1], controls[0],
+                         controls[1]);
+    }
+  }
+  return out;
+}
+
+}  // namespace nsprobe::run
