@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "ci/commands/cli.hpp"
+#include "ci/commands/numeric_options.hpp"
 #include "ci/matrix/matrix_run.hpp"
 
 namespace nsprobe::cli {
@@ -25,9 +26,9 @@ void AddMatrix(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--cache", o->cache,
                   "Downloaded packages and images (default ~/.cache/nsprobe/matrix)");
   app->add_option("--timeout", o->timeout, "Seconds before a guest (or the host run) is killed")
-      ->check(CLI::PositiveNumber);
+      ->check(SecondsValidator());
   app->add_option("--suite-timeout", o->suite_timeout, "Seconds per suite binary")
-      ->check(CLI::PositiveNumber);
+      ->check(SecondsValidator());
   app->add_option("--suites", o->suites_dir,
                   "Directory of the conformance suites and their suites.json (default: "
                   "libexec/nsprobe/ beside nsprobe's bin/)");
@@ -35,7 +36,7 @@ void AddMatrix(CLI::App& root, std::vector<Command>& commands) {
                   "builtin: nsprobe's own QEMU runner (default); lava: each guest kernel through "
                   "lava-run (lava-dispatcher, as root) with share/nsprobe/lava/'s job and "
                   "device, its results read back into the record");
-  app->add_option("--cpus", o->cpus, "Guest CPUs")->check(CLI::Range(1, 64));
+  app->add_option("--cpus", o->cpus, "Guest CPUs")->check(CountValidator(1, 64));
   app->add_option("--memory", o->memory, "Guest memory, as qemu -m takes it");
   commands.push_back({app, [o](const std::vector<std::string>& after, bool dashes) {
                         if (dashes || !after.empty())

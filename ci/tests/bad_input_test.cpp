@@ -265,6 +265,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{{"history", "check", "@W/record.json", "--db", "@W/h.sqlite", "--last", "0"},
             "give a count from 1 to 1000000"},
         Bad{{"history"}, "subcommand"},
+        // matrix: refused while parsing, before anything is downloaded or booted
+        Bad{{"matrix", "--timeout", "nan"}, "'nan' is not a finite number"},
+        Bad{{"matrix", "--suite-timeout", "1e16"}, "'1e16' is out of range; " + kSeconds},
+        Bad{{"matrix", "--cpus", "0"}, "give a count from 1 to 64"},
         // the command itself
         Bad{{"frobnicate"}, "unknown subcommand 'frobnicate'"}, Bad{{}, "subcommand"}),
     [](const auto& param_info) { return "case" + std::to_string(param_info.index); });

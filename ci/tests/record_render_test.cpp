@@ -188,6 +188,9 @@ TEST_F(RecordRender, HtmlTablesKindsByModeForConformanceSuitesOnly) {
                                "<td class=\"fail\">1 fail · 1 skip</td></tr>"));
   EXPECT_THAT(table, HasSubstr("<tr><th>uts</th>"));
   EXPECT_THAT(table, Not(HasSubstr("runtime"))) << "launch_test is nsprobe's own test";
+  // The verdict chart keeps the tool test's bar but says what it is.
+  EXPECT_THAT(Section(RenderHtml(SampleRecord()), "Verdicts per kind"),
+              HasSubstr("runtime (nsprobe&#39;s own test)"));
   // A matrix's "(kernel run)" entries have no suite binary: not a kind either.
   Record rec = SampleRecord();
   rec.cases.push_back({"matrix", "matrix", "(kernel run)", "", Verdict::kError, "", "boot", {}, 0});
