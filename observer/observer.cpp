@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -244,11 +245,11 @@ Json Actions(const Request& r) {
 }
 
 [[noreturn]] void Usage(const char* problem) {
-  std::fprintf(stderr,
-               "nsprobe-observer: %s; usage: nsprobe-observer [--token T] [--host-mq /NAME] "
-               "[--host-sysv-key K] [--host-port P] [--mount-dir DIR] [--host-pid PID] "
-               "[--host-ns-fd FD] [--host-ns-path /proc/PID/ns/KIND] [--root-file PATH]\n",
-               problem);
+  (void)std::fprintf(stderr,
+                     "nsprobe-observer: %s; usage: nsprobe-observer [--token T] [--host-mq /NAME] "
+                     "[--host-sysv-key K] [--host-port P] [--mount-dir DIR] [--host-pid PID] "
+                     "[--host-ns-fd FD] [--host-ns-path /proc/PID/ns/KIND] [--root-file PATH]\n",
+                     problem);
   std::exit(2);
 }
 
@@ -291,9 +292,7 @@ Request Parse(int argc, char** argv) {
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Observe(int argc, char** argv) {
   const Request request = Parse(argc, argv);
   utsname u{};
   ::uname(&u);
@@ -317,4 +316,19 @@ int main(int argc, char** argv) {
   // One line, so a runtime's own chatter on stdout cannot split it.
   std::printf("%s\n", doc.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
   return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+// What the observer reads is the sandbox's, not ours: anything it cannot take in (a /proc
+// that lies, no memory left) ends it with one line and status 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return Observe(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "nsprobe-observer: %s\n", e.what());
+  } catch (...) {
+    (void)std::fprintf(stderr, "nsprobe-observer: an unknown exception\n");
+  }
+  return 1;
 }
