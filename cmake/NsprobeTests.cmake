@@ -13,9 +13,10 @@ set(NSPROBE_TESTS_DIR ${CMAKE_BINARY_DIR}/tests)
 
 # Every case is its own ctest test, labelled; every case requires the host-hygiene fixture
 # (suites/CMakeLists.txt), so `ctest -L pid` gets the before/after snapshot too.
+# Extra arguments are further ctest properties (name value ...).
 function(nsprobe_register_gtest target label)
   gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30
-                       PROPERTIES LABELS "${label}" TIMEOUT 120 FIXTURES_REQUIRED host)
+                       PROPERTIES LABELS "${label}" TIMEOUT 120 FIXTURES_REQUIRED host ${ARGN})
 endfunction()
 
 # A test of the tool itself (the runtime's or the command's), beside the code it tests; built
