@@ -30,6 +30,7 @@
 #include "ci/report/render.hpp"
 #include "ci/run/guard.hpp"
 #include "ci/run/host_snapshot.hpp"
+#include "ci/run/name_list.hpp"
 #include "ci/run/runtimes.hpp"
 #include "ci/run/sensitivity.hpp"
 #include "ci/run/stress.hpp"
@@ -205,19 +206,11 @@ std::vector<run::SuiteBinary> SelectSuites(const RunOptions& o) {
   const std::string kinds = o.kinds.value_or("all");
   if (kinds == "all") return all;
   std::set<std::string> wanted;
-  for (std::size_t start = 0; start <= kinds.size();) {
-    std::size_t end = kinds.find(',', start);
-    std::string name = kinds.substr(start, end - start);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty())
-      throw UsageError(fmt::format(
-          "--kinds '{}': an empty name in the list; give labels separated by commas, e.g. "
-          "--kinds pid,net, or all",
-          kinds));
-    wanted.insert(name);
-    if (end == std::string::npos) break;
-    start = end + 1;
+  try {
+    for (std::string& name : run::SplitNameList(kinds, "--kinds", "pid,net"))
+      wanted.insert(std::move(name));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
   std::set<std::string> known, tools;
   for (const auto& b : run::FindSuites(o.suites_dir))

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "ci/run/name_list.hpp"
 #include "runtime/kind.hpp"
 #include "runtime/tool.hpp"
 
@@ -33,25 +34,6 @@ Json Describe(const SuiteBinary& suite) {
   return doc;
 }
 
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> names;
-  for (std::size_t start = 0; start <= list.size();) {
-    std::size_t end = list.find(',', start);
-    std::string name = list.substr(start, end - start);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty())
-      throw std::invalid_argument(fmt::format(
-          "--runtime '{}': an empty name in the list; give runtimes separated by commas, e.g. "
-          "--runtime bwrap,crun, or all",
-          list));
-    names.push_back(name);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return names;
-}
-
 }  // namespace
 
 RuntimePlan PlanRuntimes(const std::string& list, const std::vector<SuiteBinary>& suites) {
@@ -75,7 +57,7 @@ RuntimePlan PlanRuntimes(const std::string& list, const std::vector<SuiteBinary>
           "--runtime all: none of the runtimes is installed; scripts/run --runtime all installs "
           "them, or name one to see its skip");
   } else {
-    wanted = SplitList(list);
+    wanted = SplitNameList(list, "--runtime", "bwrap,crun");
   }
   std::set<std::string> seen;
   std::vector<std::string> patterns;
