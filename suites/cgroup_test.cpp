@@ -5,6 +5,8 @@
 // The cases that need a non-root starting point create a private cgroup under this
 // process's own cgroup2 directory, move their children into it from the parent and remove
 // it afterwards: that needs write access to the cgroup2 hierarchy (root on the host).
+#include "suites/support/cgroup.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,10 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstring>
 #include <map>
-#include <thread>
 
 #include "runtime/identity.hpp"
 #include "runtime/launch.hpp"
@@ -48,6 +48,7 @@ using ::testing::Ne;
 using ::testing::Not;
 using testing::Observations;
 using testing::ObservationWriter;
+using testing::PrivateCgroup;
 using testing::SpecFor;
 using testing::Succeeded;
 
@@ -133,83 +134,6 @@ std::string RelativeTo(const std::string& root, const std::string& target) {
   for (std::size_t i = common; i < t.size(); ++i) out += "/" + t[i];
   return out.empty() ? "/" : out;
 }
-
-std::string Errno(int err) {
-  const char* name = ::strerrorname_np(err);
-  return name ? name : std::to_string(err);
-}
-
-// A cgroup2 directory of our own below this process's cgroup, with sub-cgroups; removed with
-// everything in it when destroyed (after the test's children are reaped).
-class PrivateCgroup {
- public:
-  PrivateCgroup() {
-    std::string mount;
-    for (const proc::MountInfo& m : proc::ParseMountInfo(ReadFile("/proc/self/mountinfo")))
-      if (m.fstype == "cgroup2" && m.root == "/") {
-        mount = m.mount_point;
-        break;
-      }
-    if (mount.empty()) {
-      unavailable_ = "unsupported: no cgroup2 hierarchy is mounted (/proc/self/mountinfo)";
-      return;
-    }
-    std::string own = ViewOf(0)["0:"];
-    static std::atomic<int> counter{0};
-    path_ = fmt::format("{}/nsprobe-cgroup-{}-{}", own == "/" ? "" : own, ::getpid(), counter++);
-    dir_ = mount + path_;
-    if (::mkdir(dir_.c_str(), 0755) != 0)
-      unavailable_ = fmt::format(
-          "privilege: mkdir({}) gave {}: a private cgroup for this case needs write access to "
-          "the cgroup2 hierarchy (root on the host)",
-          dir_, Errno(errno));
-  }
-  ~PrivateCgroup() {
-    if (!unavailable_.empty()) return;
-    for (auto it = subs_.rbegin(); it != subs_.rend(); ++it) Remove(dir_ + "/" + *it);
-    Remove(dir_);
-  }
-  PrivateCgroup(const PrivateCgroup&) = delete;
-  PrivateCgroup& operator=(const PrivateCgroup&) = delete;
-
-  // Empty when the cgroup exists; otherwise why not, for GTEST_SKIP.
-  const std::string& Unavailable() const { return unavailable_; }
-  // "" is the private cgroup itself, "a" or "a/inner" below it.
-  void MakeSub(const std::string& sub) {
-    std::string dir = dir_ + "/" + sub;
-    if (::mkdir(dir.c_str(), 0755) != 0)
-      throw std::system_error(errno, std::generic_category(), fmt::format("mkdir({})", dir));
-    subs_.push_back(sub);
-  }
-  // Moves a process of ours (host pid) into the sub-cgroup.
-  void Move(pid_t pid, const std::string& sub) const {
-    WriteFileOrThrow(Dir(sub) + "/cgroup.procs", std::to_string(pid));
-  }
-  // The path /proc/PID/cgroup shows from our cgroup namespace: "/nsprobe-cgroup-1-0/a".
-  std::string Path(const std::string& sub = "") const {
-    return sub.empty() ? path_ : path_ + "/" + sub;
-  }
-  std::string Dir(const std::string& sub = "") const {
-    return sub.empty() ? dir_ : dir_ + "/" + sub;
-  }
-
- private:
-  static void Remove(const std::string& dir) {
-    // A reaped child leaves its cgroup at exit, but the kernel may still be unlinking it:
-    // EBUSY is retried for a bounded moment.
-    for (int i = 0; i < 500; ++i) {
-      if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
-      if (errno != EBUSY) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ADD_FAILURE() << "rmdir(" << dir << "): " << Errno(errno);
-  }
-
-  std::string unavailable_;
-  std::string path_;
-  std::string dir_;
-  std::vector<std::string> subs_;
-};
 
 // Moves a body into `sub` of `cgroup` when it says Ready(), then lets it go on.
 void MoveWhenReady(testing::Handshake& h, const PrivateCgroup& cgroup, const Child& child,

@@ -21,7 +21,9 @@
 #include <sstream>
 #include <string>
 
+#include "suites/support/cgroup.hpp"
 #include "suites/support/child.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
@@ -552,6 +554,73 @@ TEST_P(Regression, CgroupV1ReleaseAgentRefusedOutsideTheInitialUserNamespace) {
   }
   // Refused at open (the file is the initial namespace root's) or, opened, at the write.
   EXPECT_THAT(obs["write"], ::testing::AnyOf(FailedWith(EPERM), FailedWith(EACCES)));
+}
+
+// runc CVE-2023-25809 (GHSA-m8cg-xc2p-r3fc), and the kernel semantics that fix it: a cgroup
+// namespace roots a cgroup2 mount made inside at the member's own cgroup (a79a908fd2b0 "cgroup:
+// introduce cgroup namespaces" and "cgroup: mount cgroupns-root when inside non-init cgroupns",
+// 4.6). Rootless runc without a cgroup namespace bind-mounted the host's hierarchy, writable
+// where the user's own cgroups are; with one, the container's cgroupfs is its own cgroup. The
+// child starts in a private cgroup "a" that has a sub-cgroup "inner"; our own cgroup2 mount
+// says, by inode, which directories "a" and the hierarchy's root are.
+TEST_P(Regression, CgroupNamespaceRootsItsCgroup2MountAtItsOwnCgroup) {
+  NEED({Kind::kMnt, Kind::kCgroup});
+  testing::PrivateCgroup cgroup;
+  if (!cgroup.Unavailable().empty()) GTEST_SKIP() << cgroup.Unavailable();
+  cgroup.MakeSub("a");
+  cgroup.MakeSub("a/inner");
+  // cgroup2 is one kernfs tree: every mount of it shows a cgroup's directory with one inode.
+  struct stat own_st {};
+  struct stat root_st {};
+  ASSERT_EQ(::stat(cgroup.Dir("a").c_str(), &own_st), 0);
+  ASSERT_EQ(::stat(cgroup.Mount().c_str(), &root_st), 0);
+  // The first directory of the private cgroup's path: below the host's root, never below "a".
+  const std::string outside_name = cgroup.Path().substr(1, cgroup.Path().find('/', 1) - 1);
+  testing::Handshake moved;
+  Observations obs;
+  auto w = obs.Writer();
+  Child c = LaunchInNew(mode(), {Kind::kMnt}, [&] {
+    moved.Ready();
+    if (!moved.AwaitGo()) return 3;
+    if (!PrivateTmpInChild(w)) return 1;
+    ::mkdir("/tmp/same", 0755);
+    ::mkdir("/tmp/new", 0755);
+    struct stat st {};
+    // Control: the same mount from our cgroup namespace is the host's whole hierarchy (or, in
+    // a user namespace, refused: the namespace's owner is the initial user namespace).
+    w.Result("mount_same", ::mount("nsprobe", "/tmp/same", "cgroup2", 0, nullptr));
+    w.Value("same_root", ::stat("/tmp/same", &st) == 0 ? static_cast<std::int64_t>(st.st_ino) : 0);
+    w.Result("unshare", Unshare(CLONE_NEWCGROUP));
+    w.Value("self_at_root", FileHasInChild("/proc/self/cgroup", "0::/\n"));
+    w.Result("mount_new", ::mount("nsprobe", "/tmp/new", "cgroup2", 0, nullptr));
+    w.Value("new_root", ::stat("/tmp/new", &st) == 0 ? static_cast<std::int64_t>(st.st_ino) : 0);
+    w.Result("inner", ::access("/tmp/new/inner", F_OK));
+    char outside[256];
+    std::snprintf(outside, sizeof outside, "/tmp/new/%s", outside_name.c_str());
+    w.Result("outside", ::access(outside, F_OK));
+    return 0;
+  });
+  ASSERT_TRUE(moved.AwaitReady()) << "the child ended before it could be moved";
+  cgroup.Move(c.Pid(), "a");
+  moved.Go();
+  ASSERT_TRUE(testing::Finished(c, obs));
+  if (mode() == Mode::kPrivileged) {
+    ASSERT_THAT(obs["mount_same"], Succeeded());
+    EXPECT_THAT(obs["same_root"], HasValue(root_st.st_ino))
+        << "control: without a cgroup namespace the mount is the host's hierarchy";
+  } else {
+    EXPECT_THAT(obs["mount_same"], FailedWith(EPERM))
+        << "a user namespace mounted the cgroup hierarchy of a cgroup namespace it does not own";
+  }
+  ASSERT_THAT(obs["unshare"], Succeeded());
+  ASSERT_THAT(obs["mount_new"], Succeeded());
+  EXPECT_THAT(obs["self_at_root"], HasValue(1)) << "/proc/self/cgroup does not read 0::/";
+  EXPECT_THAT(obs["new_root"], HasValue(own_st.st_ino))
+      << "the new mount's root is not the child's cgroup " << cgroup.Path("a") << " (the host's "
+      << "root is inode " << root_st.st_ino << ")";
+  EXPECT_THAT(obs["inner"], Succeeded()) << "the child's sub-cgroup is not below the mount's root";
+  EXPECT_THAT(obs["outside"], FailedWith(ENOENT))
+      << "/" << outside_name << ", below the host's root, shows in the child's mount";
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Regression, testing::kBothModes, testing::ModeParamName);
