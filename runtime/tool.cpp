@@ -123,13 +123,7 @@ std::string ToolResult::Describe() const {
                      Quoted(out), Quoted(err));
 }
 
-ToolResult RunTool(pid_t target, KindSet kinds, const std::vector<std::string>& argv,
-                   std::chrono::milliseconds timeout) {
-  ProgramRun run;
-  run.argv = argv;
-  run.target = target;
-  run.kinds = kinds;
-  run.timeout = timeout;
+ToolResult RunTool(const ProgramRun& run) {
   ProgramResult r = RunProgram(run);
   ToolResult result;
   result.timed_out = r.status.timed_out;
@@ -137,6 +131,16 @@ ToolResult RunTool(pid_t target, KindSet kinds, const std::vector<std::string>& 
   result.out = std::move(r.out);
   result.err = std::move(r.err);
   return result;
+}
+
+ToolResult RunTool(pid_t target, KindSet kinds, const std::vector<std::string>& argv,
+                   std::chrono::milliseconds timeout) {
+  ProgramRun run;
+  run.argv = argv;
+  run.target = target;
+  run.kinds = kinds;
+  run.timeout = timeout;
+  return RunTool(run);
 }
 
 }  // namespace nsprobe

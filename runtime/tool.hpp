@@ -60,8 +60,10 @@ struct ToolResult {
   std::string Describe() const;  // for assertion messages
 };
 
-// RunProgram's shorthand for tests and probes: run argv in the namespaces `kinds` of
-// `target`, capture its output.
+// RunProgram's shorthand for tests and probes: run it with its output captured (`run`'s
+// output_file left empty), and say how it ended as an exit code.
+ToolResult RunTool(const ProgramRun& run);
+// The same for argv in the namespaces `kinds` of `target`, with the caller's ids.
 ToolResult RunTool(pid_t target, KindSet kinds, const std::vector<std::string>& argv,
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

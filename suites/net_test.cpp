@@ -197,37 +197,17 @@ void ExpectOwnNetns(pid_t pid) {
                             << ours->ToString() << "; refusing to configure devices in it";
 }
 
-std::string ReadAll(const UniqueFd& fd) {
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = ::read(fd.Get(), buf, sizeof buf)) > 0;)
-    text.append(buf, static_cast<std::size_t>(n));
-  return text;
-}
-
-// Runs argv in the network namespace of `target`. RunTool keeps the caller's credentials, and
-// root is unmapped in a user namespace created by nobody: enough to read, but creating a device
-// there gives EPERM (as `nsenter --preserve-credentials` does). So in the unprivileged mode a
-// root test runs the program as the namespace's creator, who is root inside.
+// Runs argv in the network namespace of `target`. Root is unmapped in a user namespace created
+// by nobody: enough to read, but creating a device there gives EPERM (as `nsenter
+// --preserve-credentials` does). So in the unprivileged mode a root test runs the program as the
+// namespace's creator, who is root inside.
 ToolResult Tool(pid_t target, Mode mode, const std::vector<std::string>& argv) {
-  const KindSet kinds = EntryKinds(mode, KindSet{Kind::kNet});
-  if (mode == Mode::kPrivileged || ::geteuid() != 0) return RunTool(target, kinds, argv);
-  Spec spec;
-  spec.join = JoinTarget{target, kinds};
-  spec.create_as = testing::kNobody;
-  Pipe out = Pipe::Make();
-  Pipe err = Pipe::Make();
-  spec.fds = {{out.write.Get(), 1}, {err.write.Get(), 2}};
-  Child c = testing::Launch(spec, argv);
-  out.write.Reset();
-  err.write.Reset();
-  ToolResult r;
-  r.out = ReadAll(out.read);
-  r.err = ReadAll(err.read);
-  ExitStatus st = c.Wait(std::chrono::seconds(10));
-  r.exit_code = st.exited ? st.code : -1;
-  r.timed_out = st.timed_out;
-  return r;
+  ProgramRun run;
+  run.argv = argv;
+  run.target = target;
+  run.kinds = EntryKinds(mode, KindSet{Kind::kNet});
+  if (mode == Mode::kUnprivileged && ::geteuid() == 0) run.as = testing::kNobody;
+  return RunTool(run);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@
 #include "ci/run/suite_runner.hpp"
 #include "runtime/fingerprint.hpp"
 #include "runtime/probe.hpp"
+#include "runtime/temp_dir.hpp"
 
 namespace nsprobe::cli {
 namespace {
@@ -85,27 +86,14 @@ fs::path SelfPath() {
   return self;
 }
 
-// A temporary directory for the binaries' JSON and console files, removed on every exit.
+// The run's scratch directory for the binaries' JSON and console files, removed on every exit.
 // Its name carries the owner's pid, so that what a killed run (SIGKILL) left behind is found
 // and removed by the next run: only when that pid is gone and the directory is ours.
-class TempDir {
+class RunScratch {
  public:
   static constexpr std::string_view kPrefix = "nsprobe-run-";
-  TempDir() {
-    const fs::path base = fs::temp_directory_path();
-    RemoveStale(base);
-    std::string tmpl = (base / fmt::format("{}{}-XXXXXX", kPrefix, ::getpid())).string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw std::system_error(errno, std::generic_category(), "mkdtemp(" + tmpl + ")");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
+  RunScratch() : dir_(RemoveStaleThenPrefix()) {}
+  const std::string& path() const { return dir_.Path(); }
 
   // The owner pid in a name nsprobe-run-<pid>-XXXXXX, or 0 for any other name.
   static pid_t OwnerOf(std::string_view name) {
@@ -121,6 +109,11 @@ class TempDir {
   }
 
  private:
+  // Stale directories go first, so that ours is never among them.
+  static std::string RemoveStaleThenPrefix() {
+    RemoveStale(fs::temp_directory_path());
+    return fmt::format("{}{}-", kPrefix, ::getpid());
+  }
   static void RemoveStale(const fs::path& base) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(base, ec)) {
@@ -134,7 +127,7 @@ class TempDir {
     }
   }
 
-  std::string path_;
+  TempDir dir_;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -425,7 +418,7 @@ int Run(const RunOptions& o_in) {
   const run::Snapshot host_before = run::Take(::getpid());
   const auto start = std::chrono::steady_clock::now();
   StopOnSignals stop_on_signals;
-  TempDir tmp;
+  RunScratch tmp;
   run::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
   ProgressLine progress;
   if (control) {

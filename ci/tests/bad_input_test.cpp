@@ -71,7 +71,7 @@ class BadInput : public nsprobe::testing::NoLeaksTest, public ::testing::WithPar
     NoLeaksTest::SetUp();
     // Orphans of nsprobe come to us, so that "no process left" sees them.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    ::chmod(root_.path().c_str(), 0755);
+    ::chmod(root_.Path().c_str(), 0755);
     work_ = root_ / "w";
     tmp_ = root_ / "t";
     fs::create_directories(work_ + "/dir");
@@ -121,7 +121,7 @@ TEST_P(BadInput, OneLineExit2NothingCreated) {
     args.insert(args.begin(),
                 {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
   }
-  const auto before = Tree(root_.path());
+  const auto before = Tree(root_.Path());
   char host_before[128] = {};
   ::gethostname(host_before, sizeof host_before);
   ToolResult r = RunTool(0, {}, args, std::chrono::seconds(60));
@@ -132,7 +132,7 @@ TEST_P(BadInput, OneLineExit2NothingCreated) {
   EXPECT_THAT(r.err, HasSubstr(Substituted(bad.says, work_))) << r.Describe();
   EXPECT_THAT(r.err, MatchesRegex("nsprobe[^\n]+\n")) << "not one line: " << r.Describe();
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(Tree(root_.path()), before) << "a file was created, changed or removed";
+  EXPECT_EQ(Tree(root_.Path()), before) << "a file was created, changed or removed";
   EXPECT_FALSE(fs::exists(work_ + "/out"));
   EXPECT_TRUE(fs::is_empty(tmp_)) << "left in $TMPDIR";
 }

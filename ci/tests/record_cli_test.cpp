@@ -152,7 +152,7 @@ TEST_F(RecordCli, RunWritesEveryFileAndExitsOneOnAFailure) {
   AddScript("fake_test", kFakeSuite);
   AddKindTest();
   std::string out = out_ / "run";
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_EQ(DirEntries(out), (std::vector<std::string>{"junit.xml", "record.json", "report.html",
                                                        "results.ktap", "summary.md"}))
@@ -205,16 +205,16 @@ TEST_F(RecordCli, CrashAndTimeoutBecomeErrorsThatSayHowTheBinaryEnded) {
   // As under `ulimit -c unlimited`, from a directory of our own: the crash leaves no core.
   testing::TempDir cwd;
   const fs::path old_cwd = fs::current_path();
-  fs::current_path(cwd.path());
+  fs::current_path(cwd.Path());
   rlimit old_core{};
   ::getrlimit(RLIMIT_CORE, &old_core);
   rlimit core = old_core;
   core.rlim_cur = core.rlim_max;
   ::setrlimit(RLIMIT_CORE, &core);
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out, "--timeout", "1"});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out, "--timeout", "1"});
   ::setrlimit(RLIMIT_CORE, &old_core);
   fs::current_path(old_cwd);
-  EXPECT_EQ(DirEntries(cwd.path()), std::vector<std::string>{}) << "a core file was left";
+  EXPECT_EQ(DirEntries(cwd.Path()), std::vector<std::string>{}) << "a core file was left";
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   Record rec = LoadRecord(out + "/record.json");
   ASSERT_EQ(rec.cases.size(), 3u);
@@ -237,13 +237,13 @@ TEST_P(RecordCliInterrupted, WritesNothingCleansUpAndExitsAsTheSignal) {
   AddScript("hang_test", kHangingSuite);
   testing::TempDir tmp;  // nsprobe's TMPDIR, to see that its work directory goes away
   std::string out = out_ / "run";
-  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  ::setenv("TMPDIR", tmp.Path().c_str(), 1);
   Child run = Launch(Spec{}, std::vector<std::string>{nsprobe::testing::NsprobeCommand(), "run",
-                                                      "--suites", suites_.path(), "--out", out});
+                                                      "--suites", suites_.Path(), "--out", out});
   ::unsetenv("TMPDIR");
   // The hanging suite has started once its console file exists in nsprobe's work directory.
   auto started = [&] {
-    for (const auto& d : fs::directory_iterator(tmp.path()))
+    for (const auto& d : fs::directory_iterator(tmp.Path()))
       if (fs::exists(d.path() / "hang_test.out")) return true;
     return false;
   };
@@ -257,7 +257,7 @@ TEST_P(RecordCliInterrupted, WritesNothingCleansUpAndExitsAsTheSignal) {
   EXPECT_TRUE(st.exited && st.code == 128 + GetParam())
       << "as a shell reports the signal, not 1 (a case failed): " << st.Describe();
   EXPECT_FALSE(fs::exists(out)) << "no output directory, not even an empty one";
-  EXPECT_EQ(DirEntries(tmp.path()), std::vector<std::string>{}) << "work directory removed";
+  EXPECT_EQ(DirEntries(tmp.Path()), std::vector<std::string>{}) << "work directory removed";
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, RecordCliInterrupted, ::testing::Values(SIGINT, SIGTERM),
@@ -280,8 +280,8 @@ TEST_F(RecordCli, StaleWorkDirectoriesOfKilledRunsAreRemoved) {
     fs::create_directories(d + "/guard");
     testing::WriteText(d + "/kind_test.out", "left by a killed run");
   }
-  ::setenv("TMPDIR", tmp.path().c_str(), 1);
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "r"});
+  ::setenv("TMPDIR", tmp.Path().c_str(), 1);
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "r"});
   ::unsetenv("TMPDIR");
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_FALSE(fs::exists(stale)) << "its owner " << dead << " is gone";
@@ -300,7 +300,7 @@ TEST_F(RecordCli, TheFiveFilesAreReplacedAsOneSet) {
   for (const char* name : {"record.json", "junit.xml", "results.ktap", "report.html"})
     testing::WriteText(out + "/" + name, "old");
   testing::WriteText(out + "/notes.txt", "the user's own");
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out, "--kinds", "kind"});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out, "--kinds", "kind"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(DirEntries(out),
             (std::vector<std::string>{"junit.xml", "notes.txt", "record.json", "report.html",
@@ -312,25 +312,25 @@ TEST_F(RecordCli, TheFiveFilesAreReplacedAsOneSet) {
   }
   EXPECT_EQ(testing::ReadText(out + "/notes.txt"), "the user's own");
   EXPECT_EQ(LoadRecord(out + "/record.json").options["kinds"], "kind");
-  std::vector<std::string> beside = DirEntries(out_.path());
+  std::vector<std::string> beside = DirEntries(out_.Path());
   EXPECT_EQ(beside, std::vector<std::string>{"set"}) << "no sibling set left behind";
 }
 
 TEST_F(RecordCli, KindsFilterAndRepeatSelectWhatRuns) {
   AddScript("fake_test", kFakeSuite);
   AddKindTest();
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "a", "--kinds", "kind",
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "a", "--kinds", "kind",
                           "--filter", "Kind.Parses*", "--repeat", "2", "--shuffle"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   Record rec = LoadRecord(out_ / "a/record.json");
   ASSERT_EQ(rec.cases.size(), 2u) << "two Kind.Parses* cases, merged over both repeats";
   EXPECT_EQ(rec.options["repeat"], 2);
   EXPECT_NE(rec.options["seed"], 0) << "the shuffle seed is recorded";
-  ToolResult unknown = Nsprobe({"run", "--suites", suites_.path(), "--kinds", "nosuch"});
+  ToolResult unknown = Nsprobe({"run", "--suites", suites_.Path(), "--kinds", "nosuch"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.Describe();
   EXPECT_THAT(unknown.err, HasSubstr("--kinds: no conformance suite 'nosuch'"));
   for (const char* empty : {"", ",", "kind,"}) {
-    ToolResult refused = Nsprobe({"run", "--suites", suites_.path(), "--kinds", empty});
+    ToolResult refused = Nsprobe({"run", "--suites", suites_.Path(), "--kinds", empty});
     EXPECT_EQ(refused.exit_code, 2) << empty << ": " << refused.Describe();
     EXPECT_THAT(refused.err, HasSubstr("an empty name in the list")) << empty;
   }
@@ -343,9 +343,9 @@ TEST_F(RecordCli, ASuiteThatVanishedAfterListingIsNamed) {
 case "$*" in *--gtest_list_tests*) rm -f "$0"; printf 'Vanish.\n  Gone\n'; exit 0 ;; esac
 exit 3
 )sh");
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "v"});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "v"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
-  EXPECT_THAT(r.err, HasSubstr("suite binary " + suites_.path() +
+  EXPECT_THAT(r.err, HasSubstr("suite binary " + suites_.Path() +
                                "/vanish_test is not there any more (No such file or directory); "
                                "rebuild (scripts/test) or reinstall nsprobe"));
 }
@@ -360,28 +360,28 @@ TEST_F(RecordCli, AManifestListsTheSuitesAndTheToolsOwnTestsAreNotRun) {
      "needs": []},
     {"name": "kind_test", "label": "runtime", "type": "tool", "path": "kind_test", "needs": []}
   ]})");
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "m"});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "m"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   Record rec = LoadRecord(out_ / "m/record.json");
   std::set<std::string> labels;
   for (const Case& c : rec.cases) labels.insert(c.label);
   EXPECT_EQ(labels, std::set<std::string>{"fakekind"}) << "kind_test is a tool test: not run";
-  ToolResult tool = Nsprobe({"run", "--suites", suites_.path(), "--kinds", "runtime"});
+  ToolResult tool = Nsprobe({"run", "--suites", suites_.Path(), "--kinds", "runtime"});
   EXPECT_EQ(tool.exit_code, 2) << tool.Describe();
   EXPECT_THAT(tool.err, HasSubstr("'runtime' is one of nsprobe's own tests, not a conformance "
                                   "suite; run it with scripts/test -L runtime"));
   testing::WriteText(suites_ / "suites.json", R"({"format": 1, "suites": [
     {"name": "gone_test", "label": "gone", "type": "conformance", "path": "gone_test"}]})");
-  ToolResult gone = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "g"});
+  ToolResult gone = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "g"});
   EXPECT_EQ(gone.exit_code, 2) << gone.Describe();
-  EXPECT_THAT(gone.err, HasSubstr("lists gone_test, but " + suites_.path() + "/gone_test is not"));
+  EXPECT_THAT(gone.err, HasSubstr("lists gone_test, but " + suites_.Path() + "/gone_test is not"));
   EXPECT_FALSE(fs::exists(out_ / "g")) << "refused before anything was created";
 }
 
 TEST_F(RecordCli, RepeatsNameACaseWhoseVerdictChanges) {
   AddOneCaseScript("flaky_test", kFlakySuite);
   ToolResult r = Nsprobe(
-      {"run", "--suites", suites_.path(), "--out", out_ / "f", "--repeat", "3", "--shuffle"});
+      {"run", "--suites", suites_.Path(), "--out", out_ / "f", "--repeat", "3", "--shuffle"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_THAT(r.out, HasSubstr("Flaky: 1 case(s) changed verdict between repeats:\n  "
                                "flaky:Flaky.Sometimes: pass, fail, pass\n"));
@@ -396,14 +396,14 @@ TEST_F(RecordCli, JobsRunsBinariesAtOnceAndKeepsTheirOrder) {
   AddKindTest();
   // Contrast: one at a time, meet_a waits alone and fails (meet_b then finds its marker).
   ToolResult one =
-      Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "one", "--jobs", "1"});
+      Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "one", "--jobs", "1"});
   EXPECT_EQ(one.exit_code, 1) << one.Describe();
   EXPECT_EQ(LoadRecord(out_ / "one/record.json").CountTotals().fail, 1);
   for (const char* name : {"meet_a_test.here", "meet_b_test.here"})
-    fs::remove(fs::path(suites_.path()) / name);
+    fs::remove(fs::path(suites_.Path()) / name);
 
   ToolResult r =
-      Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "three", "--jobs", "3"});
+      Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "three", "--jobs", "3"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   Record rec = LoadRecord(out_ / "three/record.json");
   EXPECT_EQ(rec.CountTotals().fail, 0);
@@ -415,7 +415,7 @@ TEST_F(RecordCli, JobsRunsBinariesAtOnceAndKeepsTheirOrder) {
 
 TEST_F(RecordCli, StressRunsAChurnLoadBesideTheSuitesAndCountsIt) {
   AddKindTest();
-  ToolResult r = Nsprobe({"run", "--suites", suites_.path(), "--out", out_ / "s", "--stress"});
+  ToolResult r = Nsprobe({"run", "--suites", suites_.Path(), "--out", out_ / "s", "--stress"});
   EXPECT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_THAT(r.err, HasSubstr("stress: 2 workers created and tore down "));
   Record rec = LoadRecord(out_ / "s/record.json");
@@ -443,13 +443,13 @@ TEST_F(RecordCli, RunRefusesBadInputBeforeRunningAnything) {
            {{"--out", out_ / "x", "--bench", not_gbench},
             not_gbench + ": not Google Benchmark JSON"},
            {{"--out", out_ / "x", "--bench", out_ / "none.json"}, out_ / "none.json: cannot open"},
-           {{"--out", out_ / "x", "--suites", empty.path()},
-            empty.path() + ": no conformance suites there"},
+           {{"--out", out_ / "x", "--suites", empty.Path()},
+            empty.Path() + ": no conformance suites there"},
            {{"--out", out_ / "x", "--filter", "NoSuchCase*"}, "matches no case"},
        }) {
     std::vector<std::string> args = {"run"};
     if (std::find(bad.args.begin(), bad.args.end(), "--suites") == bad.args.end())
-      args = {"run", "--suites", suites_.path()};
+      args = {"run", "--suites", suites_.Path()};
     args.insert(args.end(), bad.args.begin(), bad.args.end());
     ToolResult r = Nsprobe(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();

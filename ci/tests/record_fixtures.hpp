@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ci/record/record.hpp"
+#include "runtime/temp_dir.hpp"
 #include "runtime/tool.hpp"
 #include "suites/support/paths.hpp"
 
@@ -23,25 +24,10 @@ namespace nsprobe::record::testing {
 
 // A directory under /tmp removed with everything in it when the test ends. World-writable
 // would be wrong: 0755 is enough for the uid-65534 runs, which create their own.
-class TempDir {
+class TempDir : public nsprobe::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "nsprobe-rec-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-    ::chmod(path_.c_str(), 0755);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : nsprobe::TempDir("nsprobe-rec-", 0755) {}
+  std::string operator/(const std::string& name) const { return Sub(name); }
 };
 
 inline void WriteText(const std::string& path, const std::string& text) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "runtime/launch.hpp"
+#include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/modes.hpp"
 
@@ -15,25 +16,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-// A child that holds its namespaces until the pipe closes.
-struct Holder {
-  Pipe hold = Pipe::Make();
-  Child child;
-  explicit Holder(const Spec& spec) {
-    child = Launch(spec, [this] {
-      char c;
-      return static_cast<int>(::read(hold.read.Get(), &c, 1));
-    });
-  }
-};
-
 class ToolTest : public testing::NoLeaksTest {};
 
 TEST_F(ToolTest, SeesTheLoneLoopbackOfANewNetworkNamespace) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, Mode::kUnprivileged);
-  Holder h(testing::SpecFor(Mode::kUnprivileged, KindSet{Kind::kNet}));
-  ToolResult inside =
-      RunTool(h.child.Pid(), KindSet{Kind::kUser, Kind::kNet}, {"ip", "-o", "link"});
+  testing::Holder h(testing::SpecFor(Mode::kUnprivileged, KindSet{Kind::kNet}));
+  ASSERT_TRUE(h.Ready());
+  ToolResult inside = RunTool(h.Pid(), KindSet{Kind::kUser, Kind::kNet}, {"ip", "-o", "link"});
   ASSERT_EQ(inside.exit_code, 0) << inside.Describe();
   EXPECT_THAT(inside.out, MatchesRegex("1: lo: <LOOPBACK> [^\n]*state DOWN[^\n]*\n"));
   ToolResult host = RunTool(0, {}, {"ip", "-o", "link"});
@@ -44,12 +33,37 @@ TEST_F(ToolTest, EntersAPidNamespaceAsAMember) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kPid, Mode::kUnprivileged);
   Spec spec = testing::SpecFor(Mode::kUnprivileged, KindSet{Kind::kPid, Kind::kMnt});
   spec.mount_proc = true;
-  Holder h(spec);
-  ToolResult ps = RunTool(h.child.Pid(), KindSet{Kind::kUser, Kind::kPid, Kind::kMnt},
-                          {"ps", "-e", "-o", "pid="});
+  testing::Holder h(spec);
+  ASSERT_TRUE(h.Ready());
+  ToolResult ps =
+      RunTool(h.Pid(), KindSet{Kind::kUser, Kind::kPid, Kind::kMnt}, {"ps", "-e", "-o", "pid="});
   ASSERT_EQ(ps.exit_code, 0) << ps.Describe();
   // The holder is PID 1; ps itself is the only other member.
   EXPECT_THAT(ps.out, MatchesRegex(" *1\n *[0-9]+\n")) << ps.Describe();
+}
+
+// The creator of a user namespace has every capability in it; root joining it with its own
+// (unmapped) ids has none there. `as` makes the program the creator: it may add a device that
+// root, joining as itself, may not (the contrast that shows `as` is what made the difference).
+TEST_F(ToolTest, AsTheNamespacesCreatorItMayConfigureIt) {
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kNet, Mode::kUnprivileged);
+  if (::geteuid() != 0) GTEST_SKIP() << "privilege: needs root to take uid 65534";
+  testing::Holder h(testing::SpecFor(Mode::kUnprivileged, KindSet{Kind::kNet}));
+  ASSERT_TRUE(h.Ready());
+  const std::vector<std::string> add = {"ip",   "link", "add",  "nsptool0", "type",
+                                        "veth", "peer", "name", "nsptool1"};
+  ProgramRun run;
+  run.argv = add;
+  run.target = h.Pid();
+  run.kinds = KindSet{Kind::kUser, Kind::kNet};
+  ToolResult as_root = RunTool(run);
+  EXPECT_NE(as_root.exit_code, 0) << "root joined with unmapped ids yet configured the device: "
+                                  << as_root.Describe();
+  run.as = testing::kNobody;
+  ToolResult as_creator = RunTool(run);
+  EXPECT_EQ(as_creator.exit_code, 0) << as_creator.Describe();
+  run.argv = {"ip", "-o", "link"};
+  EXPECT_THAT(RunTool(run).out, HasSubstr("nsptool0"));
 }
 
 TEST_F(ToolTest, CapturesStderrAndExitCode) {

@@ -4,23 +4,16 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/temp_dir.hpp"
+
 namespace nsprobe::testing {
 
 // $TMPDIR (or /tmp)/nsprobe-<what>-XXXXXX, mode 0755 so that a child running as uid 65534 (or as
-// root of a user namespace, which has no rights over the host's root) can reach it. Removed with
-// what is left in it, never across a mount point: a mount that leaked into our namespace stays (for
-// the hygiene check to see) and its contents are not touched.
-class TempDir {
+// root of a user namespace, which has no rights over the host's root) can reach it.
+class TempDir : public nsprobe::TempDir {
  public:
-  explicit TempDir(std::string_view what = "test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& Path() const { return path_; }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
+  explicit TempDir(std::string_view what = "test")
+      : nsprobe::TempDir("nsprobe-" + std::string(what) + "-", 0755) {}
 };
 
 }  // namespace nsprobe::testing

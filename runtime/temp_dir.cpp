@@ -1,25 +1,28 @@
-#include "suites/support/temp_dir.hpp"
+#include "runtime/temp_dir.hpp"
 
 #include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
 
-namespace nsprobe::testing {
+namespace nsprobe {
 
-TempDir::TempDir(std::string_view what) {
+TempDir::TempDir(std::string_view prefix, mode_t mode) {
   std::string pattern =
-      (std::filesystem::temp_directory_path() / ("nsprobe-" + std::string(what) + "-XXXXXX"))
-          .string();
+      (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr)
     throw std::system_error(errno, std::generic_category(), "mkdtemp(" + pattern + ")");
   path_ = pattern;
-  if (::chmod(path_.c_str(), 0755) != 0)
-    throw std::system_error(errno, std::generic_category(), "chmod(" + path_ + ", 0755)");
+  if (mode != 0700 && ::chmod(path_.c_str(), mode) != 0) {
+    const int e = errno;
+    ::rmdir(path_.c_str());
+    throw std::system_error(e, std::generic_category(), "chmod(" + path_ + ")");
+  }
 }
 
 TempDir::~TempDir() {
@@ -28,10 +31,10 @@ TempDir::~TempDir() {
   ::nftw(
       path_.c_str(),
       [](const char* path, const struct stat*, int, FTW*) {
-        (void)std::remove(path);  // what cannot go stays, for the hygiene check to report
+        (void)std::remove(path);  // what cannot go stays, for a hygiene check to report
         return 0;
       },
       16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-}  // namespace nsprobe::testing
+}  // namespace nsprobe
