@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -40,6 +41,35 @@ std::string ConfigName(Kind kind) {
 std::string Errno(int err) {
   const char* name = ::strerrorname_np(err);
   return name ? name : fmt::format("errno {}", err);
+}
+
+// A child reaching `kinds` in `mode`: privileged adds nothing, unprivileged a user namespace
+// with the creator mapped to root, created as options.unprivileged when we are root (`as_uid`).
+Spec TrialSpec(KindSet kinds, Mode mode, const ProbeOptions& options, uid_t& as_uid) {
+  Spec spec;
+  spec.kinds = kinds;
+  as_uid = ::geteuid();
+  if (mode == Mode::kUnprivileged) {
+    spec.kinds.Add(Kind::kUser);
+    spec.map_root = true;
+    if (as_uid == 0) {
+      spec.create_as = options.unprivileged;
+      as_uid = options.unprivileged.uid;
+    }
+  }
+  return spec;
+}
+
+// `compute(key)` once per key in this process, for facts every case would otherwise pay a
+// clone for. Thread-safe.
+template <typename Key, typename Compute>
+std::string Once(const Key& key, Compute compute) {
+  static std::mutex mu;
+  static std::map<Key, std::string> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, compute(key)).first;
+  return it->second;
 }
 
 }  // namespace
@@ -178,17 +208,29 @@ ProbeResult Classify(Kind kind, Mode mode, Step step, int err, const PolicyKnobs
   // Root's unprivileged mode first becomes `uid` (setgroups, setresgid, setresuid). Failing
   // there says nothing about namespaces: this process cannot become that user, as inside
   // `unshare -Ur`, where setgroups is denied and only root is mapped.
+  //
+  // In a rootless sandbox that maps one uid (unshare -Ur), the unprivileged mode is skipped
+  // rather than run through a nested user namespace, by design: credentials are checked as
+  // kernel uids, and every process of that sandbox, in any user namespace nested in it, runs as
+  // the one outside uid its map names. A nested "uid 65534" without capabilities still owns
+  // what that uid owns (run by root: it appends to a root-owned 0644 file), so the suites would
+  // pass for a user that is not unprivileged. Where the sandbox maps more ids (subuid ranges),
+  // the drop succeeds and the mode runs for real.
   if (step == Step::kDropToCreator)
     return set(
         Verdict::kPrivilege,
         fmt::format("{}the unprivileged mode runs as uid {}, which this process cannot become "
-                    "({}: {}); run nsprobe outside this user namespace, as root or as a normal "
+                    "({}: {}); {}run nsprobe outside this user namespace, as root or as a normal "
                     "user",
                     knobs.rootless.empty() ? "" : knobs.rootless + ": ", uid, Errno(err),
                     err == EINVAL  ? "that uid or gid is not mapped in this user namespace"
                     : err == EPERM ? "setgroups is denied in this user namespace, or CAP_SETUID or "
                                      "CAP_SETGID is missing"
-                                   : "setgroups, setresgid or setresuid failed"));
+                                   : "setgroups, setresgid or setresuid failed",
+                    knobs.rootless.empty()
+                        ? ""
+                        : "a nested user namespace is no stand-in, since every process here runs "
+                          "as the outside uid the map names and owns what it owns; "));
   if (err == EPERM || err == EACCES) {
     if (via_user && knobs.unprivileged_userns_clone == 0L)
       return set(Verdict::kPolicy, "kernel.unprivileged_userns_clone=0");
@@ -231,23 +273,12 @@ ProbeResult ProbeOne(Kind kind, Mode mode, const ProbeOptions& options) {
                                    "{} (first in Linux {})",
                                    Name(kind), ConfigName(kind), Info(kind).first_kernel),
                        ENOENT};
-  Spec spec;
-  spec.kinds.Add(kind);
+  if (mode == Mode::kPrivileged && euid != 0)
+    return ProbeResult{
+        kind, mode, Verdict::kPrivilege,
+        fmt::format("privilege: the privileged mode needs root (running as uid {})", euid), EPERM};
   uid_t as_uid = euid;
-  if (mode == Mode::kPrivileged) {
-    if (euid != 0)
-      return ProbeResult{
-          kind, mode, Verdict::kPrivilege,
-          fmt::format("privilege: the privileged mode needs root (running as uid {})", euid),
-          EPERM};
-  } else {
-    spec.kinds.Add(Kind::kUser);
-    spec.map_root = true;
-    if (euid == 0) {
-      spec.create_as = options.unprivileged;
-      as_uid = options.unprivileged.uid;
-    }
-  }
+  const Spec spec = TrialSpec(KindSet{kind}, mode, options, as_uid);
   try {
     Child child = Launch(spec, [] { return 0; }, {.style = CloneStyle::kCopy});
     ExitStatus st = child.Wait();
@@ -265,8 +296,10 @@ ProbeReport Probe(const ProbeOptions& options) {
   ProbeReport report;
   report.euid = ::geteuid();
   report.knobs = ReadPolicyKnobs();
-  for (Mode mode : {Mode::kPrivileged, Mode::kUnprivileged})
+  for (Mode mode : {Mode::kPrivileged, Mode::kUnprivileged}) {
     for (const KindInfo& k : AllKinds()) report.results.push_back(ProbeOne(k.kind, mode, options));
+    report.fresh_proc[static_cast<std::size_t>(mode)] = FreshProcReason(mode, options);
+  }
   LaunchReport lr;
   try {
     Launch(Spec{}, [] { return 0; }, {.style = CloneStyle::kCopy, .report = &lr}).Wait();
@@ -283,13 +316,67 @@ ProbeReport Probe(const ProbeOptions& options) {
 }
 
 std::string ProbeReasonOnce(Kind kind, Mode mode) {
-  static std::mutex mu;
-  static std::map<std::pair<Kind, Mode>, std::string> reasons;
-  std::lock_guard lock(mu);
-  auto it = reasons.find({kind, mode});
-  if (it == reasons.end())
-    it = reasons.emplace(std::pair{kind, mode}, ProbeOne(kind, mode).reason).first;
-  return it->second;
+  return Once(std::pair{kind, mode},
+              [](const auto& key) { return ProbeOne(key.first, key.second).reason; });
+}
+
+std::string Clone3Reason(int err, int seccomp_mode) {
+  if (err != ENOSYS) return {};
+  if (seccomp_mode == 2)
+    return "policy: seccomp filter (Seccomp: 2) answers ENOSYS to clone3, as Docker's default "
+           "profile does (or this kernel predates clone3, Linux 5.3)";
+  return "unsupported: this kernel has no clone3 (ENOSYS; it came in Linux 5.3)";
+}
+
+std::string Clone3Reason() {
+  // A size below CLONE_ARGS_SIZE_VER0 is refused with EINVAL before anything is read.
+  const long r = ::syscall(SYS_clone3, nullptr, 0);
+  const int err = r < 0 ? errno : 0;  // before anything else can change errno
+  return Clone3Reason(err, ReadPolicyKnobs().seccomp_mode);
+}
+
+std::string FreshProcRefusedReason(int err, std::string_view mountinfo) {
+  if (err != EPERM && err != EACCES)
+    return fmt::format("unsupported: mounting a fresh proc in a new pid namespace fails with {}",
+                       Errno(err));
+  // What covers part of /proc. binfmt_misc sits on a directory the kernel keeps permanently
+  // empty (register_sysctl_mount_point), which mnt_already_visible does not count.
+  std::string covered;
+  for (const proc::MountInfo& m : proc::ParseMountInfo(mountinfo))
+    if (m.mount_point.starts_with("/proc/") && m.mount_point != "/proc/sys/fs/binfmt_misc")
+      covered += (covered.empty() ? "" : ", ") + m.mount_point;
+  return fmt::format(
+      "policy: a fresh proc is refused in a user namespace ({}): /proc has something mounted "
+      "over it (mount_too_revealing){}",
+      Errno(err),
+      covered.empty()
+          ? ", or its mount flags are locked stricter than a new proc's"
+          : "; here " + covered + " (e.g. /proc/sys bound read-only, as containers do)");
+}
+
+std::string FreshProcReason(Mode mode, const ProbeOptions& options) {
+  if (mode == Mode::kPrivileged && ::geteuid() != 0)
+    return ProbeOne(Kind::kPid, mode, options).reason;
+  uid_t as_uid = 0;
+  Spec spec = TrialSpec(KindSet{Kind::kPid, Kind::kMnt}, mode, options, as_uid);
+  spec.mount_proc = true;
+  try {
+    ExitStatus st = Launch(spec, [] { return 0; }, {.style = CloneStyle::kCopy}).Wait();
+    if (!st.Success())
+      return fmt::format("unsupported: the fresh-proc probe child ended with {}", st.Describe());
+    return {};
+  } catch (const StepError& e) {
+    if (e.step() != Step::kMountProc)
+      return Classify(Kind::kPid, mode, e.step(), e.code().value(), ReadPolicyKnobs(), as_uid)
+          .reason;
+    std::string mountinfo;
+    TryReadFile("/proc/self/mountinfo", mountinfo);
+    return FreshProcRefusedReason(e.code().value(), mountinfo);
+  }
+}
+
+std::string FreshProcReasonOnce(Mode mode) {
+  return Once(mode, [](Mode m) { return FreshProcReason(m); });
 }
 
 }  // namespace nsprobe

@@ -56,6 +56,24 @@ int ProcSysReadOnlyInChild(const char* dir);
 // "policy: read-only /proc/sys (mounted read-only: statvfs gives ST_RDONLY)", or empty.
 std::string ProcSysReadOnlyReason(const char* dir = "/proc/sys");
 
+// Whether a new proc mounts from inside a new pid and mount namespace. Outside the initial user
+// namespace the kernel mounts a new proc only where a proc already mounted is fully visible:
+// nothing mounted over a non-empty directory of it (fs/namespace.c, mount_too_revealing and
+// mnt_already_visible). Containers bind /proc/sys read-only and mask /proc/kcore and others, and
+// then every user namespace inside them is refused a proc of its own, root of it or not.
+//
+// Pure: why a proc mount that failed with `err` was refused, given /proc/self/mountinfo's text
+// (the mounts under /proc are named): "policy: a fresh proc is refused in a user namespace
+// (EPERM): /proc has something mounted over it (mount_too_revealing); here /proc/sys".
+std::string FreshProcRefusedReason(int err, std::string_view mountinfo);
+
+// Whether clone3(2) can be called here, for cases that call it themselves (only clone3 carries
+// CLONE_NEWTIME); the runtime falls back to clone without it. Pure: `err` is the errno of a
+// clone3 with no arguments (EINVAL where it exists, ENOSYS where it is missing or a seccomp
+// filter answers for it, as Docker's default profile does). Empty when it exists.
+std::string Clone3Reason(int err, int seccomp_mode);
+std::string Clone3Reason();  // tried here: clone3(NULL, 0) creates nothing
+
 struct ProbeResult {
   Kind kind = Kind::kMnt;
   Mode mode = Mode::kPrivileged;
@@ -73,9 +91,17 @@ struct ProbeOptions {
   Credentials unprivileged{65534, 65534};
 };
 
+// The trial: a child in a new pid and mount namespace reached in `mode` (unprivileged: through
+// a user namespace, as options.unprivileged when root) mounts proc on its /proc. Empty when it
+// mounts; otherwise FreshProcRefusedReason, or the probe's reason why pid or mnt is missing.
+std::string FreshProcReason(Mode mode, const ProbeOptions& options = {});
+// FreshProcReason with the default options, tried once per mode in this process. Thread-safe.
+std::string FreshProcReasonOnce(Mode mode);
+
 struct ProbeReport {
   std::vector<ProbeResult> results;  // every kind × both modes
   PolicyKnobs knobs;
+  std::array<std::string, 2> fresh_proc;  // FreshProcReason, by Mode
   uid_t euid = 0;
   bool clone3 = false;       // the runtime created children with clone3 (not the fallback)
   bool setns_pidfd = false;  // Linux 5.8+

@@ -451,6 +451,7 @@ TEST_P(ToolAgreesWithNsenter, SameOutputAsNsenterAndNotTheHosts) {
   const ToolCase& tc = std::get<0>(GetParam());
   const Mode mode = std::get<1>(GetParam());
   NSPROBE_SKIP_UNLESS_AVAILABLE(tc.kind, mode);
+  if (tc.kind == Kind::kPid) NSPROBE_SKIP_UNLESS_FRESH_PROC(mode);
   KindSet kinds{tc.kind};
   if (tc.kind == Kind::kPid) kinds.Add(Kind::kMnt);  // ps reads the /proc of the target
   Spec spec = SpecFor(mode, kinds);

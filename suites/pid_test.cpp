@@ -214,6 +214,7 @@ bool IsPid(const char* name) { return name[0] >= '1' && name[0] <= '9'; }
 // number among many.
 TEST_P(PidNamespace, PrivateProcShowsOnlyTheNamespacesProcesses) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
+  NSPROBE_SKIP_UNLESS_FRESH_PROC(mode());
   Spec spec = SpecFor(mode(), {Kind::kPid, Kind::kMnt});
   spec.mount_proc = true;
   Handshake hs;

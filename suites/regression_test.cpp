@@ -493,6 +493,7 @@ TEST_P(Regression, ChildHidepidProcDoesNotChangeHostProc) {
   const KindSet kinds =
       mode() == Mode::kPrivileged ? KindSet{Kind::kMnt} : KindSet{Kind::kMnt, Kind::kPid};
   NEED({kinds});
+  NSPROBE_SKIP_UNLESS_FRESH_PROC(mode());
   Observations obs;
   auto w = obs.Writer();
   Child c = LaunchInNew(mode(), kinds, [&] {

@@ -31,6 +31,14 @@ void AddProbe(CLI::App& root, std::vector<Command>& commands) {
                                    report.clone3 ? "yes" : "no (clone fallback)",
                                    report.setns_pidfd ? "yes" : "no",
                                    report.ns_get_id ? "yes" : "no", report.euid);
+                        // The sandbox's own limits, which skip cases beyond the kinds above.
+                        auto fact = [](const char* what, const std::string& why, const char* no) {
+                          fmt::print("{:<26} {}\n", what, why.empty() ? no : why);
+                        };
+                        fact("rootless:", report.knobs.rootless, "no");
+                        fact("/proc/sys:", report.knobs.proc_sys_read_only, "writable");
+                        fact("fresh proc, privileged:", report.fresh_proc[0], "mounts");
+                        fact("fresh proc, unprivileged:", report.fresh_proc[1], "mounts");
                         return 0;
                       }});
 }

@@ -14,6 +14,12 @@ nlohmann::json ToJson(const ProbeReport& report) {
           {"clone3", report.clone3},
           {"setns_pidfd", report.setns_pidfd},
           {"ns_get_id", report.ns_get_id},
+          // What a sandbox around nsprobe takes away; each empty when it does not hold.
+          {"sandbox",
+           {{"rootless", report.knobs.rootless},
+            {"proc_sys_read_only", report.knobs.proc_sys_read_only},
+            {"fresh_proc_privileged", report.fresh_proc[0]},
+            {"fresh_proc_unprivileged", report.fresh_proc[1]}}},
           {"results", results}};
 }
 

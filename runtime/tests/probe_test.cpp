@@ -1,11 +1,16 @@
 // The probe says what this machine allows; its answers must agree with what actually works.
 #include "runtime/probe.hpp"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "runtime/identity.hpp"
@@ -16,6 +21,7 @@
 namespace nsprobe {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -26,6 +32,8 @@ class ProbeTest : public testing::NoLeaksTest {};
 TEST_F(ProbeTest, AgreesWithWhatTheKernelDoes) {
   ProbeReport report = Probe({.unprivileged = testing::kNobody});
   ASSERT_EQ(report.results.size(), 16u);
+  EXPECT_EQ(Clone3Reason().empty(), report.clone3)
+      << "the runtime used clone3 exactly where the probe says it can: " << Clone3Reason();
   for (const ProbeResult& r : report.results) {
     SCOPED_TRACE(std::string(Name(r.kind)) + "/" + std::string(ModeName(r.mode)) + ": " + r.reason);
     bool present = IdentityOf(0, r.kind).has_value();
@@ -106,6 +114,79 @@ TEST_F(ProbeTest, TellsAReadOnlyProcSysFromAWritableOne) {
   });
   EXPECT_EQ(child.Wait().Describe(), "exit 1") << "1: statvfs gives ST_RDONLY";
   EXPECT_EQ(ProcSysReadOnlyReason("/nonexistent"), "") << "a missing directory is not read-only";
+}
+
+TEST(Clone3, OnlyEnosysMeansMissingAndSeccompIsNamed) {
+  EXPECT_EQ(Clone3Reason(EINVAL, 0), "") << "clone3 exists: it refused the empty arguments";
+  EXPECT_EQ(Clone3Reason(EINVAL, 2), "");
+  EXPECT_THAT(Clone3Reason(ENOSYS, 2),
+              StartsWith("policy: seccomp filter (Seccomp: 2) answers ENOSYS to clone3"));
+  EXPECT_THAT(Clone3Reason(ENOSYS, 0), StartsWith("unsupported: this kernel has no clone3"));
+}
+
+TEST(FreshProc, ARefusalNamesWhatCoversProc) {
+  const std::string mountinfo =
+      "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+      "30 22 0:21 /sys /proc/sys ro,relatime - proc proc rw\n"
+      "31 30 0:40 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw\n"
+      "32 22 0:5 /null /proc/kcore rw - devtmpfs udev rw\n";
+  EXPECT_EQ(FreshProcRefusedReason(EPERM, mountinfo),
+            "policy: a fresh proc is refused in a user namespace (EPERM): /proc has something "
+            "mounted over it (mount_too_revealing); here /proc/sys, /proc/kcore (e.g. /proc/sys "
+            "bound read-only, as containers do)");
+  EXPECT_THAT(FreshProcRefusedReason(EPERM, "22 27 0:21 / /proc rw - proc proc rw\n"),
+              AllOf(StartsWith("policy: a fresh proc is refused"),
+                    HasSubstr("or its mount flags are locked stricter")))
+      << "nothing covers /proc: the other cause the kernel has";
+  EXPECT_EQ(FreshProcRefusedReason(ENODEV, mountinfo),
+            "unsupported: mounting a fresh proc in a new pid namespace fails with ENODEV");
+}
+
+// Ground truth made here: the trial mounts a fresh proc on this host, and is refused once
+// /proc/sys is bound read-only over itself in a mount namespace of our own, as containers
+// bind it. The root of the initial user namespace is never refused (the control).
+TEST_F(ProbeTest, FreshProcRefusedOnceProcSysIsBoundOverItself) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "privilege: binding /proc/sys needs root (uid " << ::geteuid() << ")";
+  // The refusal needs a user namespace between the bind and the trial's mount namespace:
+  // the bind is locked only when the trial's mount namespace is copied into a less
+  // privileged user namespace (copy_mnt_ns, CL_UNPRIVILEGED). Hence the unprivileged mode.
+  const Mode mode = Mode::kUnprivileged;
+  NSPROBE_SKIP_UNLESS_AVAILABLE((KindSet{Kind::kPid, Kind::kMnt}), mode);
+  const ProbeOptions options{.unprivileged = testing::kNobody};
+  if (std::string why = FreshProcReason(mode, options); !why.empty())
+    GTEST_SKIP() << why << " (already here: nothing to contrast)";
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // A plain fork of a one-threaded test: the child may allocate before it exits.
+    ::close(fds[0]);
+    std::string out;
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("/proc/sys", "/proc/sys", nullptr, MS_BIND, nullptr) != 0 ||
+        ::mount(nullptr, "/proc/sys", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+      out = std::string("setup: ") + std::strerror(errno);
+    else
+      out = FreshProcReason(mode, options) + "\n" + FreshProcReason(Mode::kPrivileged, options);
+    const bool written = ::write(fds[1], out.data(), out.size()) == ssize_t(out.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << got;
+  const std::string refused = got.substr(0, got.find('\n'));
+  EXPECT_THAT(refused, StartsWith("policy: a fresh proc is refused in a user namespace (EPERM)"));
+  EXPECT_THAT(refused, HasSubstr("here /proc/sys"));
+  EXPECT_EQ(got.substr(got.find('\n') + 1), "")
+      << "control: no user namespace between the bind and the trial, so nothing is locked";
 }
 
 }  // namespace

@@ -68,6 +68,15 @@ std::string KindModeParamName(const ::testing::TestParamInfo<std::tuple<Kind, Mo
     if (!nsprobe_reason_.empty()) GTEST_SKIP() << nsprobe_reason_;    \
   } while (0)
 
+// Skips the current test with the probe's reason when a new pid namespace reached in `mode`
+// may not mount a proc of its own here (FreshProcReason: /proc has something mounted over it,
+// and the kernel refuses a user namespace a fresh proc then). Cached per process.
+#define NSPROBE_SKIP_UNLESS_FRESH_PROC(mode)                            \
+  do {                                                                  \
+    std::string nsprobe_reason_ = ::nsprobe::FreshProcReasonOnce(mode); \
+    if (!nsprobe_reason_.empty()) GTEST_SKIP() << nsprobe_reason_;      \
+  } while (0)
+
 // Skips the current test with the probe's reason when `kind` is not available in `mode`.
 #define NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode)                                    \
   do {                                                                               \
