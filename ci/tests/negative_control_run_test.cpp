@@ -78,10 +78,11 @@ class NegativeControlRun : public nsprobe::testing::NoLeaksTest {
 
 TEST_F(NegativeControlRun, UtsIsFullySensitiveAndTheHostKeepsItsName) {
   if (::geteuid() != 0) GTEST_SKIP() << kNeedsRoot;
-  // Root of a user namespace is not the host's root: the uts suite's unprivileged half cannot
-  // run there (uid 65534 is not mapped), so the 15 cases this checks are not all to be had.
-  if (std::string why = RootlessReason(); !why.empty())
-    GTEST_SKIP() << "privilege: " << why << ": the uts suite's unprivileged mode cannot run here";
+  // The uts suite's unprivileged half must run for the cases this counts to be had: not so
+  // in a rootless sandbox (uid 65534 is not mapped) nor where user namespaces are refused.
+  if (std::string why = nsprobe::testing::UnavailableReason(Kind::kUts, Mode::kUnprivileged);
+      !why.empty())
+    GTEST_SKIP() << why << " (the uts suite's unprivileged mode cannot run here)";
   const std::string before = Hostname();
   std::string out = dir_ / "uts";
   ToolResult r = Nsprobe({"run", "--negative-control", "uts", "--out", out});

@@ -245,6 +245,7 @@ TEST_F(LaunchTest, ATimeNamespaceIsEnteredBeforeExecInACopiedChild) {
 
 TEST_F(LaunchTest, RootWrittenMapsNeedACopiedChild) {
   if (::geteuid() != 0) GTEST_SKIP() << "privilege: root-written id maps need root";
+  NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUser, Mode::kPrivileged);
   // Inside a user namespace (unshare -Ur) root may map only ids mapped there itself.
   std::string uid_map = ReadFile("/proc/self/uid_map");
   if (uid_map.find("4294967295") == std::string::npos)
