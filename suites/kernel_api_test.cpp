@@ -322,6 +322,7 @@ class PidfdNamespaceIoctl : public testing::NoLeaksTest,
 TEST_P(PidfdNamespaceIoctl, OpensTheSameNamespaceAsProcPidNs) {
   auto [kind, mode] = GetParam();
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode);
+  NSPROBE_SKIP_UNLESS_CLONE3();
   Observations obs;
   auto w = obs.Writer();
   Child c = LaunchInNew(mode, {}, [&] {
@@ -529,6 +530,7 @@ __u64 EmptyMntnsFlag() { return testing::WithheldKinds().Has(Kind::kMnt) ? 0 : k
 // namespace that holds one mount, a nullfs at its root and cwd, and none of its parent's.
 TEST_P(KernelApi, EmptyMountNamespaceHoldsOneMountAndNoneOfItsParents) {
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
+  NSPROBE_SKIP_UNLESS_CLONE3();
   Observations obs;
   auto w = obs.Writer();
   Child c = LaunchInNew(mode(), {}, [&] {

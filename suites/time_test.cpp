@@ -502,7 +502,7 @@ TEST_P(TimeNamespace, SetnsMovesTheCaller) {
 // clone3() can carry CLONE_NEWTIME (clone() cannot: 0x80 lies in its exit-signal bits): the
 // child starts inside the new namespace, so its offsets are already frozen at zero.
 TEST_P(TimeNamespace, Clone3StartsTheChildInANamespaceWithFrozenZeroOffsets) {
-  if (std::string why = Clone3Reason(); !why.empty()) GTEST_SKIP() << why;
+  NSPROBE_SKIP_UNLESS_CLONE3();
   struct CloneArgs {
     std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
   };

@@ -77,6 +77,15 @@ std::string KindModeParamName(const ::testing::TestParamInfo<std::tuple<Kind, Mo
     if (!nsprobe_reason_.empty()) GTEST_SKIP() << nsprobe_reason_;      \
   } while (0)
 
+// Skips the current test with the probe's reason when clone3 cannot be called here (a
+// seccomp filter answers ENOSYS, as Docker's default profile does): for cases that call it
+// themselves, since only clone3 carries CLONE_NEWTIME, CLONE_EMPTY_MNTNS or a pidfd out.
+#define NSPROBE_SKIP_UNLESS_CLONE3()                               \
+  do {                                                             \
+    std::string nsprobe_reason_ = ::nsprobe::Clone3Reason();       \
+    if (!nsprobe_reason_.empty()) GTEST_SKIP() << nsprobe_reason_; \
+  } while (0)
+
 // Skips the current test with the probe's reason when `kind` is not available in `mode`.
 #define NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode)                                    \
   do {                                                                               \
