@@ -24,17 +24,21 @@ NSPROBE_MATRIX_PACKAGES=(qemu-system-x86 binutils)
 NSPROBE_PACKAGE_PACKAGES=(dpkg-dev lintian mmdebstrap)
 
 # The sandbox runtimes `nsprobe run --runtime` judges, by name, with the Debian package of each
-# (unshare is util-linux, nsprobe-exec is nsprobe itself: both always there).
-declare -A NSPROBE_RUNTIME_PACKAGES=([bwrap]=bubblewrap)
+# (unshare is util-linux, nsprobe-exec is nsprobe itself: both always there). podman's adapter
+# runs it with runc (podman's default, crun, refuses a hybrid cgroup layout), so it needs both.
+declare -A NSPROBE_RUNTIME_PACKAGES=([bwrap]=bubblewrap [crun]=crun [runc]=runc
+  [systemd-nspawn]=systemd-container [podman]="podman runc" [firejail]=firejail)
 # The packages of `--runtime LIST` (all: every one); unknown names are left to nsprobe to refuse.
 nsprobe_runtime_packages() {
   local list=$1 name
   if [ "$list" = all ]; then
-    printf '%s\n' "${NSPROBE_RUNTIME_PACKAGES[@]}"
+    # shellcheck disable=SC2068 # a value may name two packages
+    printf '%s\n' ${NSPROBE_RUNTIME_PACKAGES[@]}
     return
   fi
   for name in ${list//,/ }; do
-    [ -n "${NSPROBE_RUNTIME_PACKAGES[$name]:-}" ] && printf '%s\n' "${NSPROBE_RUNTIME_PACKAGES[$name]}"
+    # shellcheck disable=SC2086 # a value may name two packages
+    [ -n "${NSPROBE_RUNTIME_PACKAGES[$name]:-}" ] && printf '%s\n' ${NSPROBE_RUNTIME_PACKAGES[$name]}
   done
   return 0
 }

@@ -13,10 +13,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -28,6 +30,7 @@
 #include "runtime/tool.hpp"
 #include "suites/sandbox/adapters.hpp"
 #include "suites/sandbox/describe.hpp"
+#include "suites/sandbox/leaks.hpp"
 #include "suites/support/modes.hpp"
 #include "suites/support/paths.hpp"
 #include "suites/support/temp_dir.hpp"
@@ -316,6 +319,7 @@ class SandboxRuntime : public ::testing::TestWithParam<Param> {
     r.work_dir = dir.Sub("work");
     r.mount_dir = objects.MountDir();
     r.hostname = "nsprobe-sb-" + Unique();
+    r.name = r.hostname;
     std::optional<Credentials> as;
     if (p.mode == Mode::kUnprivileged && ::geteuid() == 0) as = testing::kNobody;
     r.uid = as ? as->uid : ::geteuid();
@@ -326,14 +330,28 @@ class SandboxRuntime : public ::testing::TestWithParam<Param> {
     const std::string token = Unique();
     for (const auto& arg : objects.ObserverArgs(token)) r.observer.push_back(arg);
     const HostView host = HostView::Take();
+    const LeakWatch watch({dir.Path(), r.name, token});
     Invocation inv;
-    if (shared == std::nullopt || a.Shareable(p.mode).Has(*shared)) {
-      inv = a.Build(r);
+    const bool by_runtime = shared == std::nullopt || a.Shareable(p.mode).Has(*shared);
+    if (by_runtime) {
+      try {
+        inv = a.Build(r);
+      } catch (const std::exception& e) {
+        observed->invocation = inv;
+        observed->failure = a.Name() + ": could not prepare its run: " + e.what();
+        return {false, observed->failure};
+      }
     } else {
       inv.argv = r.observer;  // the host itself: the observer in none of the runtime's namespaces
     }
     *observed = RunObserver(inv.argv, as, inv);
     const bool leaked_mount = RemoveLeakedMount(r.mount_dir);
+    if (by_runtime) a.Cleanup(r);
+    // What the runtime left on the host after its own cleanup and ours is a failure here.
+    const std::vector<Leak> leaks = watch.Leaks();
+    for (const Leak& l : leaks)
+      ADD_FAILURE() << a.Name() << " (" << ShellLine(inv.argv) << ") left on the host: " << l.what;
+    LeakWatch::Remove(leaks);
     if (observed->doc.is_null()) return {false, observed->failure};
     Judgement j = Judge(p.kind, *observed, host, r.mount_dir);
     if (leaked_mount) {
@@ -372,6 +390,41 @@ TEST_P(SandboxRuntime, IsolatesByDefaultAndNotWhenShared) {
                                  << (by_runtime ? ShellLine(with_shared.invocation.argv)
                                                 : "the observer on the host")
                                  << ") the property still held: " << control.seen;
+}
+
+// The leak check can fail: a mount under the run's directory and a process naming it, both
+// made here on purpose, are reported, and nothing is once they are removed.
+TEST(SandboxLeakWatch, SeesAMountAndAProcessTheRunLeft) {
+  if (::geteuid() != 0) GTEST_SKIP() << "privilege: mounting in the host's namespace needs root";
+  TempDir dir("sandbox-leak");
+  const std::string point = dir.Sub("leaked");
+  ASSERT_EQ(::mkdir(point.c_str(), 0755), 0);
+  const LeakWatch watch({dir.Path()});
+  ASSERT_EQ(::mount("tmpfs", point.c_str(), "tmpfs", 0, "size=16k"), 0) << std::strerror(errno);
+  const std::string line = "sleep 30; : " + dir.Path();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(child, 0);
+  // Until it has exec'd, its command line is still ours.
+  for (int i = 0; i < 100; ++i) {
+    std::string cmdline;
+    if (TryReadFile("/proc/" + std::to_string(child) + "/cmdline", cmdline) &&
+        cmdline.find(dir.Path()) != std::string::npos)
+      break;
+    ::usleep(10000);
+  }
+  std::vector<Leak> leaks = watch.Leaks(std::chrono::milliseconds(300));
+  std::string seen;
+  for (const Leak& l : leaks) seen += l.what + "; ";
+  LeakWatch::Remove(leaks);
+  ::kill(child, SIGKILL);  // in case it went unseen
+  ::waitpid(child, nullptr, 0);
+  EXPECT_THAT(seen, ::testing::HasSubstr("mount")) << seen;
+  EXPECT_THAT(seen, ::testing::HasSubstr("process " + std::to_string(child))) << seen;
+  EXPECT_TRUE(watch.Leaks(std::chrono::milliseconds(0)).empty());
 }
 
 std::vector<Param> AllParams() {

@@ -521,8 +521,9 @@ void AddRun(CLI::App& root, std::vector<Command>& commands) {
                   "case that passes normally then fails")
       ->check(NonEmptyValidator("a comma list of kinds, or all"));
   app->add_option("--runtime", o->runtime,
-                  "Judge sandbox runtimes instead of the kernel: bwrap, unshare, nsprobe-exec "
-                  "(a comma list, or all installed); a table per runtime")
+                  "Judge sandbox runtimes instead of the kernel: bwrap, unshare, nsprobe-exec, "
+                  "crun, runc, systemd-nspawn, podman, firejail (a comma list, or all "
+                  "installed); a table per runtime")
       ->check(NonEmptyValidator("a comma list of runtimes, or all"));
   app->add_option("--suites", o->suites_dir,
                   "Directory of the conformance suites and their suites.json (default: "

@@ -9,6 +9,7 @@
 
 #include "runtime/tool.hpp"
 #include "suites/sandbox/describe.hpp"
+#include "suites/sandbox/runtimes.hpp"
 #include "suites/support/paths.hpp"
 
 namespace nsprobe::sandbox {
@@ -159,6 +160,11 @@ const std::vector<std::unique_ptr<Adapter>>& AllAdapters() {
     v.push_back(std::make_unique<Bwrap>());
     v.push_back(std::make_unique<Unshare>());
     v.push_back(std::make_unique<NsprobeExec>());
+    v.push_back(MakeCrun());
+    v.push_back(MakeRunc());
+    v.push_back(MakeNspawn());
+    v.push_back(MakePodman());
+    v.push_back(MakeFirejail());
     return v;
   }();
   return all;
@@ -192,13 +198,24 @@ std::string Adapter::Flags(Mode mode) const {
   r.work_dir = "WORK";
   r.mount_dir = "DIR";
   r.hostname = "HOSTNAME";
-  return ShellLine(Build(r).argv);
+  r.name = "NAME";
+  r.describe_only = true;
+  try {
+    return ShellLine(Build(r).argv);
+  } catch (const std::exception& e) {
+    return std::string("(no command line: ") + e.what() + ")";
+  }
 }
 
 std::string Adapter::Version() const {
   if (FindInPath(Program()).empty()) return "";
   ToolResult r = RunTool(0, {}, VersionArgv());
   std::string text = r.out.empty() ? r.err : r.out;
+  // firejail will not even say its version to a user it refuses: the package's then.
+  if (r.exit_code != 0) {
+    r = RunTool(0, {}, {"dpkg-query", "-W", "-f", "${Version}", Package()});
+    text = r.exit_code == 0 && !r.out.empty() ? Package() + " " + r.out + " (dpkg)" : "";
+  }
   return text.substr(0, text.find('\n'));
 }
 

@@ -22,9 +22,12 @@ struct Request {
   std::string work_dir;               // private and writable: bundles, state, a minimal root
   std::string mount_dir;              // must be reachable and writable inside
   std::string hostname;               // the hostname to ask for, where the runtime takes one
+  std::string name;                   // unique: the container, machine or cgroup name to use
   long monotonic_offset = 86400;      // seconds, where the runtime offers a time namespace
   uid_t uid = 0;                      // who runs the runtime (65534 when unprivileged)
   gid_t gid = 0;
+  // Only the command line is wanted (Flags(), for the tables): nothing is written.
+  bool describe_only = false;
 };
 
 struct Invocation {
@@ -54,9 +57,14 @@ class Adapter {
   virtual std::string Flags(Mode mode) const;
   // Writes what it needs under request.work_dir; throws std::runtime_error on failure.
   virtual Invocation Build(const Request& request) const = 0;
+  // After each run, whether it worked or not: removes what the runtime leaves behind by design
+  // (its state for a container that failed, a cgroup, podman's rootless pause process). What
+  // is still there afterwards is a leak, and sandbox_test fails on it.
+  virtual void Cleanup(const Request& /*request*/) const {}
 };
 
-// Every adapter, in the order the tables list them: bwrap, unshare, nsprobe-exec.
+// Every adapter, in the order the tables list them: bwrap, unshare, nsprobe-exec, crun, runc,
+// systemd-nspawn, podman, firejail.
 const std::vector<std::unique_ptr<Adapter>>& AllAdapters();
 // The adapter named so, or nullptr.
 const Adapter* FindAdapter(const std::string& name);
