@@ -471,7 +471,6 @@ int Run(const RunOptions& o_in) {
   files.CommitAsDirectory();
 
   fmt::print("\n{}\n", report::RenderText(rec));
-  if (!rec.runtimes.empty()) fmt::print("{}\n", run::RenderRuntimeTables(rec));
   fmt::print("Report: {}\n", (fs::absolute(o.out) / "report.html").string());
   if (o.lava) fmt::print("{}", lava::ResultLines(rec));
   if (!host_diffs.empty())

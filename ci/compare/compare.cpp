@@ -218,6 +218,7 @@ Comparison Compare(std::vector<Input> inputs, const CompareOptions& options) {
     std::vector<std::string> w = BenchWarnings(base, other, deltas);
     cmp.warnings.insert(cmp.warnings.end(), w.begin(), w.end());
     cmp.bench.push_back(std::move(deltas));
+    cmp.runtimes.push_back(CompareRuntimes(base.record, other.record));
   }
   // The matrix: every case key in first-seen order across inputs.
   std::vector<std::string> order;

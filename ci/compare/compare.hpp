@@ -66,11 +66,24 @@ struct MatrixRow {
   std::vector<const Case*> cells;  // nullptr where the input lacks the case
 };
 
+// One sandbox runtime of `nsprobe run --runtime` records, one record against the other.
+struct RuntimeDelta {
+  std::string name;
+  std::string base_version, other_version;  // "not installed", "not judged" (absent) or a version
+  int properties = 0;                       // property × mode verdicts on either side
+  std::vector<std::string> changes;         // "pid privileged: pass -> fail"
+};
+// Every runtime either record judged (none for records without runtimes).
+std::vector<RuntimeDelta> CompareRuntimes(const Record& base, const Record& other);
+// "bwrap: bubblewrap 0.8.0 -> bubblewrap 0.9.0 (the version differs); 16 property verdicts ..."
+std::string RuntimeDeltaLine(const RuntimeDelta& delta);
+
 struct Comparison {
   std::vector<Input> inputs;
-  std::vector<std::vector<CaseChange>> changes;  // [i-1]: inputs[i] against inputs[0]
-  std::vector<std::vector<BenchDelta>> bench;    // [i-1]: inputs[i] against inputs[0]
-  std::vector<MatrixRow> matrix;                 // rows that differ (all with options.all)
+  std::vector<std::vector<CaseChange>> changes;     // [i-1]: inputs[i] against inputs[0]
+  std::vector<std::vector<BenchDelta>> bench;       // [i-1]: inputs[i] against inputs[0]
+  std::vector<std::vector<RuntimeDelta>> runtimes;  // [i-1]: inputs[i] against inputs[0]
+  std::vector<MatrixRow> matrix;                    // rows that differ (all with options.all)
   std::vector<std::string> warnings;
   CompareOptions options;
 

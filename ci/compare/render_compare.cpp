@@ -54,6 +54,8 @@ std::string RenderCompareText(const Comparison& cmp) {
     for (const CaseChange& c : cmp.changes[i])
       out += fmt::format("  {:<20} {}: {}  [{} -> {}]\n", ChangeName(c.change), c.suite, c.name,
                          c.before, c.after);
+    if (!cmp.runtimes[i].empty()) out += fmt::format("\nSandbox runtimes, {} against {}:\n", b, a);
+    for (const RuntimeDelta& d : cmp.runtimes[i]) out += "  " + RuntimeDeltaLine(d) + "\n";
     if (!cmp.bench[i].empty()) {
       out += fmt::format("\nBenchmarks, {} against {} (U test, alpha {}, threshold {:.0f}%):\n", b,
                          a, cmp.options.alpha, cmp.options.threshold * 100);
@@ -92,6 +94,9 @@ std::string RenderCompareMarkdown(const Comparison& cmp) {
     for (const CaseChange& c : cmp.changes[i])
       out += fmt::format("| {} | `{}: {}` | {} | {} |\n", ChangeName(c.change), c.suite, c.name,
                          MdCell(c.before), MdCell(c.after));
+    if (!cmp.runtimes[i].empty())
+      out += fmt::format("\n### Sandbox runtimes, {} against {}\n\n", b, a);
+    for (const RuntimeDelta& d : cmp.runtimes[i]) out += "- " + MdCell(RuntimeDeltaLine(d)) + "\n";
     if (!cmp.bench[i].empty())
       out += fmt::format(
           "\n### Benchmarks, {} against {}\n\n| benchmark | {} | {} | change | p | verdict |\n"
@@ -150,6 +155,13 @@ std::string RenderCompareHtml(const Comparison& cmp) {
             XmlEscape(c.name), XmlEscape(c.before), XmlEscape(c.after));
       body += "</table>\n";
     }
+    if (!cmp.runtimes[i].empty())
+      body += fmt::format("<h2>Sandbox runtimes, {} against {}</h2>\n<ul>\n", XmlEscape(b),
+                          XmlEscape(a));
+    for (const RuntimeDelta& d : cmp.runtimes[i])
+      body += "<li" + std::string(d.changes.empty() ? "" : " class=\"fail\"") + ">" +
+              XmlEscape(RuntimeDeltaLine(d)) + "</li>\n";
+    if (!cmp.runtimes[i].empty()) body += "</ul>\n";
     if (cmp.bench[i].empty()) continue;
     body += fmt::format(
         "<h2>Benchmarks, {} against {}</h2>\n<table><tr><th>benchmark</th><th>{}</th>"

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "ci/report/render.hpp"
+#include "ci/report/render_runtimes.hpp"
 #include "ci/report/svg_chart.hpp"
 
 namespace nsprobe::report {
@@ -383,6 +384,7 @@ std::string RenderHtml(const Record& record) {
                       : "<h2>Failures</h2>\n") +
             failures;
   body += "<h2>Kinds × modes</h2>\n" + KindModeTable(record);
+  body += RenderRuntimesHtml(record);
   body += "<h2>Verdicts per kind</h2>\n" + Legend() + VerdictChart(record);
   body += "<h2>Time per suite</h2>\n" + TimeChart(record);
   if (!record.benchmarks.empty()) body += "<h2>Benchmarks</h2>\n" + Benchmarks(record);

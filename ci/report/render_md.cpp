@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "ci/report/render.hpp"
+#include "ci/report/render_runtimes.hpp"
 #include "ci/run/sensitivity.hpp"
 
 namespace nsprobe::report {
@@ -90,6 +91,7 @@ std::string RenderMarkdown(const Record& record) {
     }
     out += entry;
   }
+  out += RenderRuntimesMarkdown(record);
   std::vector<SkipGroup> skips = GroupSkips(record);
   if (!skips.empty())
     out += "\n### Skip reasons\n\n| cases | category | reason |\n|---:|---|---|\n";

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "ci/report/render.hpp"
+#include "ci/report/render_runtimes.hpp"
 
 namespace nsprobe::report {
 
@@ -48,6 +49,7 @@ std::string RenderText(const Record& record) {
                        g.reason.empty() ? "(no reason given)" : g.reason);
   for (const Binary& b : record.binaries)
     if (!b.ok) out += fmt::format("\n{} did not end cleanly: {}\n", b.name, b.status);
+  out += RenderRuntimesText(record);
   return out;
 }
 

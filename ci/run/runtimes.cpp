@@ -75,45 +75,4 @@ RuntimePlan PlanRuntimes(const std::string& list, const std::vector<SuiteBinary>
   return plan;
 }
 
-std::string RenderRuntimeTables(const record::Record& rec) {
-  std::string out;
-  for (const Json& rt : rec.runtimes) {
-    const std::string name = rt.value("name", "");
-    const std::string prefix = rt.value("case_prefix", name);
-    const std::string version = rt.value("version", "");
-    out += fmt::format("\n{} — {} (Debian package {})\n", name,
-                       version.empty() ? "not installed" : version, rt.value("package", ""));
-    for (const char* mode : {"privileged", "unprivileged"}) {
-      const Json& m = rt["modes"][mode];
-      out += fmt::format(
-          "  {:<13} {}\n", mode,
-          m.value("not_in_mode", "").empty() ? m.value("flags", "") : m.value("not_in_mode", ""));
-    }
-    out += fmt::format("  {:<8} {:<28} {:<28} {}\n", "property", "privileged", "unprivileged",
-                       "negative control (privileged / unprivileged)");
-    for (const KindInfo& k : AllKinds()) {
-      std::string cells[2], controls[2];
-      int i = 0;
-      for (const char* mode : {"privileged", "unprivileged"}) {
-        const std::string suffix = fmt::format("/{}_{}_{}", prefix, k.name, mode);
-        cells[i] = "-";
-        controls[i] = "-";
-        for (const record::Case& c : rec.cases) {
-          if (c.label != kRuntimeLabel || !c.name.ends_with(suffix)) continue;
-          cells[i] = std::string(record::VerdictName(c.verdict));
-          if (c.verdict == record::Verdict::kSkip) cells[i] += " (" + c.skip_category + ")";
-          if (c.verdict != record::Verdict::kSkip) {
-            KindSet shareable = ParseKinds(rt["modes"][mode].value("shareable", "none"));
-            controls[i] = shareable.Has(k.kind) ? "runtime" : "host";
-          }
-        }
-        ++i;
-      }
-      out += fmt::format("  {:<8} {:<28} {:<28} {} / {}\n", k.name, cells[0], cells[1], controls[0],
-                         controls[1]);
-    }
-  }
-  return out;
-}
-
 }  // namespace nsprobe::run

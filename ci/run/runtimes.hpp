@@ -1,5 +1,5 @@
 // `nsprobe run --runtime`: the sandbox runtimes' suite (sandbox_test) for the runtimes asked
-// for, their description in the record, and a table per runtime.
+// for and their description in the record (the table per runtime is report/render_runtimes).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -28,9 +28,5 @@ std::vector<SuiteBinary> WithoutRuntimeSuite(std::vector<SuiteBinary> suites);
 // an unknown or empty name, or when `suites` has no sandbox_test; std::runtime_error when it
 // cannot describe its adapters.
 RuntimePlan PlanRuntimes(const std::string& list, const std::vector<SuiteBinary>& suites);
-
-// One table per runtime of the record: each property's verdict per mode, the flags used, and
-// where its negative control came from (the runtime itself, or the observer on the host).
-std::string RenderRuntimeTables(const record::Record& record);
 
 }  // namespace nsprobe::run
