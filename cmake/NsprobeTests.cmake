@@ -20,15 +20,21 @@ function(nsprobe_register_gtest target label)
 endfunction()
 
 # A test of the tool itself (the runtime's or the command's), beside the code it tests; built
-# into tests/, never installed, never run by `nsprobe run`. Extra arguments are libraries.
+# into tests/, never installed, never run by `nsprobe run`. Extra arguments are libraries;
+# RUN_SERIAL among them runs its cases with no other test beside them.
 function(nsprobe_tool_test source label)
+  cmake_parse_arguments(arg "RUN_SERIAL" "" "" ${ARGN})
   get_filename_component(name ${source} NAME_WE)
   add_executable(${name} ${source})
   target_link_libraries(${name} PRIVATE nsprobe_test_support GTest::gtest_main GTest::gmock
-                                        nsprobe_warnings ${ARGN})
+                                        nsprobe_warnings ${arg_UNPARSED_ARGUMENTS})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${NSPROBE_TESTS_DIR})
   # Tests that run the command find it beside them (tests/../bin/nsprobe).
   add_dependencies(${name} nsprobe)
-  nsprobe_register_gtest(${name} ${label})
+  if(arg_RUN_SERIAL)
+    nsprobe_register_gtest(${name} ${label} RUN_SERIAL TRUE)
+  else()
+    nsprobe_register_gtest(${name} ${label})
+  endif()
   set_property(GLOBAL APPEND PROPERTY NSPROBE_TOOL_TESTS "${name}|${label}")
 endfunction()

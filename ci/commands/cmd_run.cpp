@@ -171,8 +171,9 @@ class ProgressLine {
     if (live_) fmt::print(stderr, "\r\033[K");
     record::Totals t;
     for (const record::Case& c : cases) t.Add(c.verdict);
-    fmt::print(stderr, "{:<24} {:>4} cases: {} pass, {} fail, {} skip, {} error ({:.1f} s){}\n",
-               b.name, t.All(), t.pass, t.fail, t.skip, t.error, b.duration_s,
+    fmt::print(stderr, "{:<24} {:>4} cases: {} pass, {} fail, {} skip, {} error{} ({:.1f} s){}\n",
+               b.name, t.All(), t.pass, t.fail, t.skip, t.error,
+               t.by_design > 0 ? fmt::format(", {} by design", t.by_design) : "", b.duration_s,
                b.ok ? "" : "  [" + b.status + "]");
   }
 
@@ -419,7 +420,7 @@ int Run(const RunOptions& o_in) {
   const auto start = std::chrono::steady_clock::now();
   StopOnSignals stop_on_signals;
   RunScratch tmp;
-  run::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop};
+  run::SuiteOptions so{o.filter, o.shuffle, o.seed, o.timeout, tmp.path(), &g_stop, true, {}};
   ProgressLine progress;
   if (control) {
     guard_plan->options = so;

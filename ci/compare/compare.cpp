@@ -40,7 +40,9 @@ bool Failing(const Case* c) {
 std::string Describe(const Case* c) {
   if (c == nullptr) return "absent";
   std::string v(VerdictName(c->verdict));
-  return c->verdict == Verdict::kSkip ? fmt::format("{} ({})", v, c->reason) : v;
+  return c->verdict == Verdict::kSkip || c->verdict == Verdict::kByDesign
+             ? fmt::format("{} ({})", v, c->reason)
+             : v;
 }
 
 std::map<std::string, const Case*> ByKey(const Record& r) {

@@ -315,7 +315,8 @@ Record History::Load(std::int64_t id) const {
       c.name = cases.Text(2);
       c.mode = cases.Text(3);
       std::string verdict = cases.Text(4);
-      for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kSkip, Verdict::kError})
+      for (Verdict v :
+           {Verdict::kPass, Verdict::kFail, Verdict::kSkip, Verdict::kError, Verdict::kByDesign})
         if (VerdictName(v) == verdict) c.verdict = v;
       c.skip_category = cases.Text(5);
       c.reason = cases.Text(6);

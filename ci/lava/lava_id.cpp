@@ -94,6 +94,7 @@ std::string_view LavaVerdict(record::Verdict v) {
     case record::Verdict::kPass:
       return "pass";
     case record::Verdict::kSkip:
+    case record::Verdict::kByDesign:  // LAVA has no fourth result; the record keeps the outcome
       return "skip";
     default:
       return "fail";

@@ -14,7 +14,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::string_view kVerdictNames[] = {"pass", "fail", "skip", "error"};
+constexpr std::string_view kVerdictNames[] = {"pass", "fail", "skip", "error", "by_design"};
 
 // What a field should hold, in words: "a whole number", not nlohmann's "number" for both.
 std::string_view Wanted(Json::value_t type) {
@@ -88,6 +88,10 @@ class Fields {
   bool Bool(std::string_view key, bool fallback) const {
     return json_.contains(key) ? Bool(key) : fallback;
   }
+  bool Has(std::string_view key) const { return json_.contains(key); }
+  long Integer(std::string_view key, long fallback) const {
+    return Has(key) ? Integer(key) : fallback;
+  }
   const Json& Array(std::string_view key) const { return Get(key, Json::value_t::array); }
   const Json& Object(std::string_view key) const { return Get(key, Json::value_t::object); }
   std::vector<double> Numbers(std::string_view key) const {
@@ -112,7 +116,7 @@ class Fields {
 Verdict ParseVerdict(const Fields& f, const std::string& name) {
   for (std::size_t i = 0; i < std::size(kVerdictNames); ++i)
     if (kVerdictNames[i] == name) return static_cast<Verdict>(i);
-  f.Fail("verdict", fmt::format("is '{}', not one of pass, fail, skip, error", name));
+  f.Fail("verdict", fmt::format("is '{}', not one of pass, fail, skip, error, by_design", name));
 }
 
 Json CaseToJson(const Case& c) {
@@ -146,21 +150,25 @@ Case CaseFromJson(const Fields& f) {
 }
 
 Json BinaryToJson(const Binary& b) {
-  return {{"name", b.name},
-          {"kind", b.label},
-          {"status", b.status},
-          {"ok", b.ok},
-          {"cases", b.cases},
-          {"duration_s", b.duration_s},
-          {"output_tail", b.output_tail},
-          {"conformance", b.conformance}};
+  Json j = {{"name", b.name},
+            {"kind", b.label},
+            {"status", b.status},
+            {"ok", b.ok},
+            {"cases", b.cases},
+            {"duration_s", b.duration_s},
+            {"output_tail", b.output_tail},
+            {"conformance", b.conformance}};
+  if (!b.health.empty()) j["health"] = b.health;
+  return j;
 }
 
 Binary BinaryFromJson(const Fields& f) {
-  return {f.String("name"),        f.String("kind"),
-          f.String("status"),      f.Bool("ok"),
-          f.Number("duration_s"),  static_cast<int>(f.Integer("cases")),
-          f.String("output_tail"), f.Bool("conformance", true)};
+  Binary b{f.String("name"),        f.String("kind"),
+           f.String("status"),      f.Bool("ok"),
+           f.Number("duration_s"),  static_cast<int>(f.Integer("cases")),
+           f.String("output_tail"), f.Bool("conformance", true)};
+  if (f.Has("health")) b.health = f.Object("health");
+  return b;
 }
 
 Json BenchmarkToJson(const Benchmark& b) {
@@ -183,7 +191,11 @@ Benchmark BenchmarkFromJson(const Fields& f) {
 }
 
 Json TotalsToJson(const Totals& t) {
-  return {{"pass", t.pass}, {"fail", t.fail}, {"skip", t.skip}, {"error", t.error}};
+  return {{"pass", t.pass},
+          {"fail", t.fail},
+          {"skip", t.skip},
+          {"error", t.error},
+          {"by_design", t.by_design}};
 }
 
 }  // namespace
@@ -218,6 +230,9 @@ void Totals::Add(Verdict verdict) {
       break;
     case Verdict::kError:
       ++error;
+      break;
+    case Verdict::kByDesign:
+      ++by_design;
       break;
   }
 }
@@ -257,6 +272,7 @@ Json ToJson(const Record& r) {
               {"flaky", r.flaky},
               {"sensitivity", r.sensitivity}};
   if (!r.runtimes.empty()) out["runtimes"] = r.runtimes;
+  if (!r.exposure.empty()) out["exposure"] = r.exposure;
   return out;
 }
 
@@ -295,6 +311,7 @@ Record FromJson(const Json& json, const std::string& source) {
   if (json.contains("sensitivity") && json["sensitivity"].is_object())
     r.sensitivity = json["sensitivity"];
   if (json.contains("runtimes") && json["runtimes"].is_array()) r.runtimes = json["runtimes"];
+  if (json.contains("exposure")) r.exposure = f.Object("exposure");
   if (json.contains("flaky") && json["flaky"].is_array())
     for (const Json& line : json["flaky"])
       if (line.is_string()) r.flaky.push_back(line.get<std::string>());
@@ -306,8 +323,8 @@ Record FromJson(const Json& json, const std::string& source) {
   // JSON (or edited by hand) shows up here.
   Fields totals(f.Object("totals"), source, "totals");
   Totals stated{static_cast<int>(totals.Integer("pass")), static_cast<int>(totals.Integer("fail")),
-                static_cast<int>(totals.Integer("skip")),
-                static_cast<int>(totals.Integer("error"))};
+                static_cast<int>(totals.Integer("skip")), static_cast<int>(totals.Integer("error")),
+                static_cast<int>(totals.Integer("by_design", 0))};
   Totals counted = r.CountTotals();
   if (!(stated == counted))
     throw record::InputError(fmt::format(

@@ -16,8 +16,14 @@ namespace nsprobe::record {
 inline constexpr int kRecordVersion = 1;
 inline constexpr std::string_view kRecordFormat = "nsprobe-record";
 
-enum class Verdict { kPass, kFail, kSkip, kError };
-std::string_view VerdictName(Verdict verdict);  // "pass", "fail", "skip", "error"
+// kByDesign: what namespaces do not isolate by design (a shared boot_id, TIOCSTI on a
+// shared tty): neither pass nor fail nor skip. A case says so with GTEST_SKIP() << "by-design:
+// <what is shared> (closed by <knob>)"; its reason is the text after "by-design: ".
+enum class Verdict { kPass, kFail, kSkip, kError, kByDesign };
+// "pass", "fail", "skip", "error", "by_design"
+std::string_view VerdictName(Verdict verdict);
+// The prefix of a gtest skip message that makes the case kByDesign.
+inline constexpr std::string_view kByDesignPrefix = "by-design:";
 
 struct Case {
   std::string suite;  // the binary without "_test": "pid", "launch"
@@ -47,6 +53,9 @@ struct Binary {
   // A conformance suite (suites.json "type"), not one of the tool's own tests: only these are
   // kinds and concerns in a report's kind × mode table.
   bool conformance = true;
+  // Kernel health around the binary (run::HealthToJson): taint before/after, the kernel log
+  // lines that matched, listns counts or why not. Empty in records from before it existed.
+  nlohmann::ordered_json health = nlohmann::ordered_json::object();
 };
 
 // One benchmark's repetitions, in nanoseconds of real time.
@@ -64,7 +73,8 @@ struct Benchmark {
 
 struct Totals {
   int pass = 0, fail = 0, skip = 0, error = 0;
-  int All() const { return pass + fail + skip + error; }
+  int by_design = 0;  // absent from records written before the outcome existed: 0
+  int All() const { return pass + fail + skip + error + by_design; }
   void Add(Verdict verdict);
   bool operator==(const Totals&) const = default;
 };
@@ -88,6 +98,9 @@ struct Record {
   // --runtime: the sandbox runtimes judged, as sandbox_test describes them (name, package,
   // version, flags per mode); empty otherwise, and then not written.
   nlohmann::ordered_json runtimes = nlohmann::ordered_json::array();
+  // What an unprivileged user reaches through a user namespace (ExposureToJson of
+  // runtime/exposure.hpp): {"identities": [...]}; empty in records from before it existed.
+  nlohmann::ordered_json exposure = nlohmann::ordered_json::object();
 
   Totals CountTotals() const;
   // A fingerprint value, or "unknown".

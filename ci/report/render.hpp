@@ -2,8 +2,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ci/record/record.hpp"
@@ -83,6 +85,35 @@ struct SensitivityRow {
 std::vector<SensitivityRow> SensitivityRows(const Record& record);
 // "net: 24/24 (100%)" lines' common header, e.g. for a title: "negative control of net,pid".
 bool IsNegativeControl(const Record& record);
+
+// The exposure map of a record (or of `nsprobe probe --exposure`): one row per item, one
+// cell per identity the map was drawn for ("yes", "no: EPERM", "refused: <why>").
+struct ExposureRow {
+  std::string item;  // "net: veth", "mount: tmpfs", "user namespace"
+  std::vector<std::string> cells;
+};
+struct ExposureTable {
+  std::vector<std::string> identities;  // "uid 0", "uid 65534"
+  std::vector<ExposureRow> rows;
+  std::vector<std::pair<std::string, std::string>> knobs;  // user.max_* and the items' sysctls
+  bool Empty() const { return identities.empty(); }
+};
+ExposureTable ExposureTableOf(const nlohmann::ordered_json& exposure);
+// The table as aligned text, for the terminal.
+std::string ExposureText(const ExposureTable& table);
+
+// The kernel's health around the suite binaries, from binaries[].health.
+struct HealthSummary {
+  int binaries = 0;        // with a health reading
+  std::string taint;       // "0 throughout", "unreadable: ...", "changed (see problems)"
+  std::string kmsg;        // "12 new lines, none matched", "unreadable: open(/dev/kmsg): ..."
+  std::string namespaces;  // "skip: listns(2) needs Linux 6.19; ..." or "back to baseline"
+  std::vector<std::string> problems;  // "<binary>: <problem>"
+};
+HealthSummary SummariseHealth(const Record& record);
+
+// The cases reported "not isolated by design", in record order.
+std::vector<const Case*> ByDesignCases(const Record& record);
 
 // A flat, unique, dotted path per case (same order as record.cases), matching KCIDB's
 // ^[.a-zA-Z0-9_-]*$ and safe as a KTAP description: "nsprobe.pid.Modes.PidNamespace.X.privileged".

@@ -36,7 +36,7 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;white-space:pre-wrap
 overflow-wrap:anywhere;margin:4px 0 12px}
 details{margin:4px 0}summary{cursor:pointer}
 .pass{background:#dff3df}.fail{background:#f8d7da}.skip{background:#fff3cd}
-.error{background:#f5c2c7}.none{color:#888;background:none}
+.error{background:#f5c2c7}.by_design{background:#dbe7fb}.none{color:#888;background:none}
 .verdict{border-radius:8px;padding:12px 16px;margin:8px 0 10px;border:2px solid}
 .verdict.pass{border-color:#2e7d32}.verdict.fail{border-color:#c62828}
 .verdict.incomplete{background:#ffe8cc;border-color:#e65100}
@@ -52,7 +52,7 @@ margin:2px 0}
 .bar{display:flex;height:14px;background:#f0f0f0;border-radius:3px;overflow:hidden}
 .bar i{display:block;height:100%}
 .bar i.pass,.legend i.pass{background:#43a047}.bar i.fail,.legend i.fail{background:#e53935}
-.bar i.skip,.legend i.skip{background:#fbc02d}.bar i.error,.legend i.error{background:#8e24aa}
+.bar i.skip,.legend i.skip{background:#fbc02d}.bar i.by_design,.legend i.by_design{background:#5c8ee0}.bar i.error,.legend i.error{background:#8e24aa}
 .bar i.time{background:#4e79a7}
 .legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 svg{max-width:100%;height:auto}
@@ -73,6 +73,8 @@ std::string Symbol(Verdict v) {
       return "– skip";
     case Verdict::kError:
       return "! error";
+    case Verdict::kByDesign:
+      return "≈ by design";
   }
   return "?";
 }
@@ -85,7 +87,8 @@ std::string Badge(int n, std::string_view what, std::string_view css) {
 std::string Counts(const Totals& t) {
   return Badge(t.pass, "passed", "pass") + Badge(t.fail, "failed", "fail") +
          Badge(t.skip, "skipped", "skip") +
-         Badge(t.error, t.error == 1 ? "error" : "errors", "error");
+         Badge(t.error, t.error == 1 ? "error" : "errors", "error") +
+         (t.by_design > 0 ? Badge(t.by_design, "not isolated by design", "by_design") : "");
 }
 
 std::string VerdictHeader(const Record& record) {
@@ -103,7 +106,11 @@ std::string VerdictHeader(const Record& record) {
 // One cell of the kinds × modes table: the worst verdict's colour, the counts that are not zero.
 std::string ModeCell(const Totals& t) {
   if (t.All() == 0) return "<td class=\"none\">—</td>";
-  std::string_view css = t.fail > 0 ? "fail" : t.error > 0 ? "error" : t.pass > 0 ? "pass" : "skip";
+  std::string_view css = t.fail > 0        ? "fail"
+                         : t.error > 0     ? "error"
+                         : t.pass > 0      ? "pass"
+                         : t.by_design > 0 ? "by_design"
+                                           : "skip";
   std::string text;
   auto add = [&](int n, std::string_view what) {
     if (n > 0) text += fmt::format("{}{} {}", text.empty() ? "" : " · ", n, what);
@@ -112,6 +119,7 @@ std::string ModeCell(const Totals& t) {
   add(t.fail, "fail");
   add(t.skip, "skip");
   add(t.error, "error");
+  add(t.by_design, "by design");
   return fmt::format("<td class=\"{}\">{}</td>", css, text);
 }
 
@@ -164,8 +172,8 @@ std::string BarRow(std::string_view label, const std::vector<Segment>& segments,
 
 std::string Legend() {
   std::string out = "<p class=\"legend meta\">";
-  for (std::string_view v : {"pass", "fail", "skip", "error"})
-    out += fmt::format("<i class=\"{0}\"></i>{0}", v);
+  for (std::string_view v : {"pass", "fail", "skip", "error", "by_design"})
+    out += fmt::format("<i class=\"{}\"></i>{}", v, v == "by_design" ? "by design" : v);
   return out + "</p>\n";
 }
 
@@ -186,7 +194,8 @@ std::string VerdictChart(const Record& record) {
                   {{"pass", double(t.pass)},
                    {"fail", double(t.fail)},
                    {"skip", double(t.skip)},
-                   {"error", double(t.error)}},
+                   {"error", double(t.error)},
+                   {"by_design", double(t.by_design)}},
                   most, fmt::format("{}/{} pass", t.pass, t.All()));
   }
   return out + "</div>\n";
@@ -344,6 +353,52 @@ std::string BinaryTable(const Record& record) {
   return out + "</table>\n";
 }
 
+std::string ByDesign(const std::vector<const Case*>& cases) {
+  std::string out =
+      "<p>Neither pass nor fail: what namespaces do not isolate by design, each with the knob "
+      "that closes it.</p>\n<table><tr><th>case</th><th>shared</th></tr>\n";
+  for (const Case* c : cases)
+    out += fmt::format("<tr><td><code>{}</code></td><td class=\"by_design\">{}</td></tr>\n",
+                       XmlEscape(c->suite + ":" + c->name), XmlEscape(c->reason));
+  return out + "</table>\n";
+}
+
+std::string HealthSection(const HealthSummary& h) {
+  std::string out = fmt::format(
+      "<table><tr><th>taint</th><td>{}</td></tr><tr><th>kernel log</th><td>{}</td></tr>"
+      "<tr><th>namespaces</th><td>{}</td></tr></table>\n",
+      XmlEscape(h.taint), XmlEscape(h.kmsg), XmlEscape(h.namespaces));
+  for (const std::string& p : h.problems)
+    out += fmt::format("<pre class=\"fail\">{}</pre>\n", XmlEscape(p));
+  return fmt::format("<p class=\"meta\">Read before and after each of {} suite binaries.</p>\n",
+                     h.binaries) +
+         out;
+}
+
+std::string ExposureSection(const ExposureTable& e) {
+  std::string out =
+      "<p>What a user reaches through a user namespace on this kernel: each action tried in a "
+      "fresh user namespace (with its own network, mount, pid, ipc and cgroup namespaces) and "
+      "undone.</p>\n<table><tr><th>item</th>";
+  for (const std::string& id : e.identities) out += "<th>" + XmlEscape(id) + "</th>";
+  out += "</tr>\n";
+  for (const ExposureRow& r : e.rows) {
+    out += "<tr><td>" + XmlEscape(r.item) + "</td>";
+    for (const std::string& c : r.cells)
+      out += fmt::format("<td class=\"{}\">{}</td>",
+                         c.starts_with("yes") || c == "created" ? "pass" : "none", XmlEscape(c));
+    out += "</tr>\n";
+  }
+  out += "</table>\n";
+  if (!e.knobs.empty()) {
+    out += "<p class=\"meta\">";
+    for (const auto& [k, v] : e.knobs)
+      out += fmt::format("<code>{}</code> = {} · ", XmlEscape(k), XmlEscape(v));
+    out += "</p>\n";
+  }
+  return out;
+}
+
 // Each withheld kind: how many of its cases failed, and which did not.
 std::string SensitivityTable(const std::vector<SensitivityRow>& rows) {
   std::string out =
@@ -389,6 +444,12 @@ std::string RenderHtml(const Record& record) {
   body += "<h2>Time per suite</h2>\n" + TimeChart(record);
   if (!record.benchmarks.empty()) body += "<h2>Benchmarks</h2>\n" + Benchmarks(record);
   body += "<h2>Skip reasons</h2>\n" + Skips(record);
+  if (std::vector<const Case*> by_design = ByDesignCases(record); !by_design.empty())
+    body += "<h2>Not isolated by design</h2>\n" + ByDesign(by_design);
+  if (HealthSummary h = SummariseHealth(record); h.binaries > 0)
+    body += "<h2>Kernel health</h2>\n" + HealthSection(h);
+  if (ExposureTable e = ExposureTableOf(record.exposure); !e.Empty())
+    body += "<h2>Exposure</h2>\n" + ExposureSection(e);
   body += "<h2>What this machine allows</h2>\n" + ProbeTable(record);
   body += "<h2>Machine</h2>\n<p class=\"meta\">" + XmlEscape(MachineLine(record)) + "</p>\n" +
           FingerprintTable(record);

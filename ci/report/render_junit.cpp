@@ -40,6 +40,10 @@ std::string Testcase(const Case& c) {
       return out + "/>\n";
     case Verdict::kSkip:
       return result("skipped", c.reason, c.reason);
+    case Verdict::kByDesign: {
+      const std::string why = "not isolated by design: " + c.reason;
+      return result("skipped", why, why);
+    }
     case Verdict::kError:
       return result("error", Headline(c), c.reason);
     case Verdict::kFail:
@@ -79,7 +83,8 @@ std::string RenderJunit(const Record& record) {
     out += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
         "time=\"{:.3f}\" timestamp=\"{}\">\n",
-        XmlEscape(suite), t.All(), t.fail, t.error, t.skip, time, XmlEscape(record.created));
+        XmlEscape(suite), t.All(), t.fail, t.error, t.skip + t.by_design, time,
+        XmlEscape(record.created));
     out += Properties(record) + body + "  </testsuite>\n";
   }
   return out + "</testsuites>\n";

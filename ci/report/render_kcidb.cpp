@@ -26,6 +26,7 @@ std::string_view Status(Verdict v) {
     case Verdict::kFail:
       return "FAIL";
     case Verdict::kSkip:
+    case Verdict::kByDesign:  // KCIDB has no such status; misc.by_design says which
       return "SKIP";
     case Verdict::kError:
       return "ERROR";
@@ -105,6 +106,7 @@ std::string RenderKcidb(const Record& record, const KcidbIds& ids) {
     if (!excerpt.empty()) t["log_excerpt"] = ValidUtf8(excerpt);
     t["misc"] = {{"suite", c.suite}, {"kind", c.label}, {"mode", c.mode}};
     if (c.verdict == Verdict::kSkip) t["misc"]["skip_category"] = c.skip_category;
+    if (c.verdict == Verdict::kByDesign) t["misc"]["by_design"] = c.reason;
     tests.push_back(std::move(t));
   }
   for (const Benchmark& b : record.benchmarks) {

@@ -35,19 +35,21 @@ std::string RenderMarkdown(const Record& record) {
   const bool control = IsNegativeControl(record);
   const bool good = control ? run::SensitivityComplete(record) : t.fail + t.error == 0;
   std::string out =
-      fmt::format("## {} nsprobe{}: {} passed, {} failed, {} skipped, {} errors\n\n{} · {}\n\n",
+      fmt::format("## {} nsprobe{}: {} passed, {} failed, {} skipped, {} errors{}\n\n{} · {}\n\n",
                   good ? "✅" : "❌",
                   control ? fmt::format(" negative control of {} ({})",
                                         record.sensitivity.value("withheld", std::string("?")),
                                         good ? "every case sensitive" : "NOT every case sensitive")
                           : "",
-                  t.pass, t.fail, t.skip, t.error, MachineLine(record), record.created);
-  out += "| kind | pass | fail | skip | error |\n|---|---:|---:|---:|---:|\n";
+                  t.pass, t.fail, t.skip, t.error,
+                  t.by_design > 0 ? fmt::format(", {} not isolated by design", t.by_design) : "",
+                  MachineLine(record), record.created);
+  out += "| kind | pass | fail | skip | error | by design |\n|---|---:|---:|---:|---:|---:|\n";
   for (const KindTotals& k : TotalsByKind(record))
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", MdCell(k.label), k.totals.pass,
-                       k.totals.fail, k.totals.skip, k.totals.error);
-  out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail, t.skip,
-                     t.error);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", MdCell(k.label), k.totals.pass,
+                       k.totals.fail, k.totals.skip, k.totals.error, k.totals.by_design);
+  out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail,
+                     t.skip, t.error, t.by_design);
 
   const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
   if (!sensitivity.empty()) {
@@ -97,6 +99,36 @@ std::string RenderMarkdown(const Record& record) {
     out += "\n### Skip reasons\n\n| cases | category | reason |\n|---:|---|---|\n";
   for (const SkipGroup& g : skips)
     out += fmt::format("| {} | {} | {} |\n", g.cases.size(), MdCell(g.category), MdCell(g.reason));
+  if (std::vector<const Case*> by_design = ByDesignCases(record); !by_design.empty()) {
+    out +=
+        "\n### Not isolated by design\n\nNeither pass nor fail: what namespaces share by "
+        "design, and the knob that closes it.\n\n| case | shared |\n|---|---|\n";
+    for (const Case* c : by_design)
+      out += fmt::format("| `{}` | {} |\n", MdCell(c->suite + ":" + c->name), MdCell(c->reason));
+  }
+  if (HealthSummary h = SummariseHealth(record); h.binaries > 0) {
+    out += fmt::format(
+        "\n### Kernel health\n\nAround each of {} suite binaries: taint {}; kernel log: {}; "
+        "namespaces: {}.\n",
+        h.binaries, MdCell(h.taint), MdCell(h.kmsg), MdCell(h.namespaces));
+    for (const std::string& p : h.problems) out += fmt::format("- ❌ {}\n", MdCell(p));
+  }
+  if (ExposureTable e = ExposureTableOf(record.exposure); !e.Empty()) {
+    out +=
+        "\n### Exposure\n\nWhat a user reaches through a user namespace on this kernel.\n\n| item "
+        "|";
+    for (const std::string& id : e.identities) out += fmt::format(" {} |", MdCell(id));
+    out += "\n|---|";
+    for (std::size_t n = 0; n < e.identities.size(); ++n) out += "---|";
+    out += "\n";
+    for (const ExposureRow& r : e.rows) {
+      out += fmt::format("| {} |", MdCell(r.item));
+      for (const std::string& c : r.cells) out += fmt::format(" {} |", MdCell(c));
+      out += "\n";
+    }
+    for (const auto& [k, v] : e.knobs) out += fmt::format("\n`{}` = {}", MdCell(k), MdCell(v));
+    out += "\n";
+  }
   if (!record.benchmarks.empty()) {
     out +=
         "\n### Benchmarks\n\n| benchmark | median | min | max | reps "

@@ -7,13 +7,14 @@
 namespace nsprobe::report {
 
 std::string RenderText(const Record& record) {
-  std::string out =
-      fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "kind", "pass", "fail", "skip", "error");
+  std::string out = fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6} {:>9}\n", "kind", "pass", "fail",
+                                "skip", "error", "by-design");
   for (const KindTotals& k : TotalsByKind(record))
-    out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", k.label, k.totals.pass, k.totals.fail,
-                       k.totals.skip, k.totals.error);
+    out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6} {:>9}\n", k.label, k.totals.pass,
+                       k.totals.fail, k.totals.skip, k.totals.error, k.totals.by_design);
   Totals t = record.CountTotals();
-  out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6}\n", "total", t.pass, t.fail, t.skip, t.error);
+  out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6} {:>9}\n", "total", t.pass, t.fail, t.skip,
+                     t.error, t.by_design);
   const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
   if (!sensitivity.empty()) {
     out += fmt::format(
@@ -47,6 +48,20 @@ std::string RenderText(const Record& record) {
   for (const SkipGroup& g : skips)
     out += fmt::format("  {:>4} × {}\n", g.cases.size(),
                        g.reason.empty() ? "(no reason given)" : g.reason);
+  std::vector<const Case*> by_design = ByDesignCases(record);
+  if (!by_design.empty())
+    out += "\nNot isolated by design (neither pass nor fail; the knob in brackets closes it):\n";
+  for (const Case* c : by_design)
+    out += fmt::format("  {}: {}\n    {}\n", c->suite, c->name, c->reason);
+  if (HealthSummary h = SummariseHealth(record); h.binaries > 0) {
+    out += fmt::format(
+        "\nKernel health around {} suite binaries:\n  taint: {}\n  kernel log: {}\n  "
+        "namespaces: {}\n",
+        h.binaries, h.taint, h.kmsg, h.namespaces);
+    for (const std::string& p : h.problems) out += fmt::format("  FAIL {}\n", p);
+  }
+  if (ExposureTable e = ExposureTableOf(record.exposure); !e.Empty())
+    out += "\nExposure (what a user reaches through a user namespace here):\n" + ExposureText(e);
   for (const Binary& b : record.binaries)
     if (!b.ok) out += fmt::format("\n{} did not end cleanly: {}\n", b.name, b.status);
   out += RenderRuntimesText(record);

@@ -202,6 +202,8 @@ std::string VerdictCell(const Case* c, bool skip_reason) {
       return "skip: " + (c->skip_category.empty() ? std::string("?") : c->skip_category);
     case Verdict::kError:
       return "ERROR";
+    case Verdict::kByDesign:
+      return skip_reason ? "not isolated by design: " + c->reason : "by design";
   }
   return "?";
 }
@@ -249,6 +251,140 @@ std::vector<SensitivityRow> SensitivityRows(const Record& record) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+std::string Text(const OJson& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+}  // namespace
+
+ExposureTable ExposureTableOf(const OJson& exposure) {
+  ExposureTable t;
+  if (!exposure.is_object() || !exposure.contains("identities") ||
+      !exposure["identities"].is_array())
+    return t;
+  const OJson& ids = exposure["identities"];
+  auto row_of = [&](const std::string& item) -> ExposureRow& {
+    auto it = std::find_if(t.rows.begin(), t.rows.end(),
+                           [&](const ExposureRow& r) { return r.item == item; });
+    if (it == t.rows.end()) it = t.rows.insert(t.rows.end(), {item, {}});
+    it->cells.resize(ids.size(), "—");
+    return *it;
+  };
+  row_of("user namespace");
+  for (std::size_t n = 0; n < ids.size(); ++n) {
+    const OJson& id = ids[n];
+    t.identities.push_back(Text(id, "as"));
+    const std::string refused = Text(id, "refused");
+    row_of("user namespace").cells[n] = refused.empty() ? "created" : "refused: " + refused;
+    if (!id.is_object() || !id.contains("items") || !id["items"].is_array()) continue;
+    for (const OJson& i : id["items"]) {
+      const std::string detail = Text(i, "detail");
+      const bool allowed = i.is_object() && i.value("allowed", false);
+      std::string cell = allowed ? "yes" : "no";
+      // The errno, and for a refusal the knob; a bare "yes" needs no words.
+      if (!detail.empty() && (!allowed || i.value("errno", 0) != 0)) cell += ": " + detail;
+      row_of(Text(i, "group") + ": " + Text(i, "name")).cells[n] = cell;
+    }
+  }
+  for (ExposureRow& r : t.rows) r.cells.resize(ids.size(), "—");
+  // An identity refused its user namespace reached nothing: say so in its every cell.
+  for (std::size_t n = 0; n < ids.size(); ++n)
+    if (!Text(ids[n], "refused").empty())
+      for (ExposureRow& r : t.rows)
+        if (r.cells[n] == "—") r.cells[n] = "refused";
+  if (exposure.contains("knobs") && exposure["knobs"].is_object())
+    for (const auto& [k, v] : exposure["knobs"].items())
+      t.knobs.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+  return t;
+}
+
+std::string ExposureText(const ExposureTable& t) {
+  // Column widths in code points: the cells hold "—".
+  auto width_of = [](const std::string& s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> widths = {4};
+  for (const std::string& id : t.identities) widths.push_back(width_of(id));
+  for (const ExposureRow& r : t.rows) {
+    widths[0] = std::max(widths[0], width_of(r.item));
+    for (std::size_t n = 0; n < r.cells.size() && n + 1 < widths.size(); ++n)
+      widths[n + 1] = std::max(widths[n + 1], width_of(r.cells[n]));
+  }
+  auto line = [&](const std::string& first, const std::vector<std::string>& cells) {
+    std::string out = first + std::string(widths[0] - width_of(first), ' ');
+    for (std::size_t n = 0; n < cells.size() && n + 1 < widths.size(); ++n)
+      out += "  " + cells[n] + std::string(widths[n + 1] - width_of(cells[n]), ' ');
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line("item", t.identities);
+  for (const ExposureRow& r : t.rows) out += line(r.item, r.cells);
+  std::vector<std::string> knobs;
+  for (const auto& [k, v] : t.knobs) knobs.push_back(k + "=" + v);
+  if (!knobs.empty()) out += fmt::format("knobs: {}\n", fmt::join(knobs, ", "));
+  return out;
+}
+
+HealthSummary SummariseHealth(const Record& record) {
+  HealthSummary h;
+  int new_lines = 0, matched = 0;
+  std::set<std::string> taint_states, kmsg_unreadable, listns_skips;
+  bool lost = false, ns_back = true, ns_seen = false;
+  for (const Binary& b : record.binaries) {
+    const OJson& j = b.health;
+    if (!j.is_object() || j.empty()) continue;
+    ++h.binaries;
+    if (j.contains("taint") && j["taint"].is_object())
+      taint_states.insert(fmt::format("{}", j["taint"].value("after", std::uint64_t{0})));
+    else
+      taint_states.insert(Text(j, "taint"));
+    if (j.contains("kmsg") && j["kmsg"].is_object()) {
+      new_lines += j["kmsg"].value("new_lines", 0);
+      if (j["kmsg"].contains("matched") && j["kmsg"]["matched"].is_array())
+        matched += static_cast<int>(j["kmsg"]["matched"].size());
+      lost = lost || j["kmsg"].value("lost", false);
+    } else {
+      kmsg_unreadable.insert(Text(j, "kmsg"));
+    }
+    if (j.contains("namespaces") && j["namespaces"].is_object()) {
+      ns_seen = true;
+      ns_back = ns_back && j["namespaces"].value("returned", true);
+    } else {
+      listns_skips.insert(Text(j, "namespaces"));
+    }
+    if (j.contains("problems") && j["problems"].is_array())
+      for (const OJson& p : j["problems"])
+        if (p.is_string()) h.problems.push_back(b.name + ": " + p.get<std::string>());
+  }
+  h.taint = taint_states.size() == 1 ? *taint_states.begin() + " throughout"
+                                     : fmt::format("{}", fmt::join(taint_states, ", "));
+  if (taint_states.size() == 1 && taint_states.begin()->starts_with("unreadable"))
+    h.taint = *taint_states.begin();
+  h.kmsg =
+      !kmsg_unreadable.empty()
+          ? fmt::format("{}", fmt::join(kmsg_unreadable, "; "))
+          : fmt::format("{} new line{}, {} matched WARN/BUG/refcount/leak{}", new_lines,
+                        new_lines == 1 ? "" : "s", matched == 0 ? "none" : std::to_string(matched),
+                        lost ? " (some overwritten before they were read)" : "");
+  h.namespaces = ns_seen ? (ns_back ? "back to baseline after every binary"
+                                    : "not back to baseline after some binary (recorded, not "
+                                      "judged: the count is the machine's)")
+                         : fmt::format("{}", fmt::join(listns_skips, "; "));
+  return h;
+}
+
+std::vector<const Case*> ByDesignCases(const Record& record) {
+  std::vector<const Case*> out;
+  for (const Case& c : record.cases)
+    if (c.verdict == Verdict::kByDesign) out.push_back(&c);
+  return out;
 }
 
 }  // namespace nsprobe::report

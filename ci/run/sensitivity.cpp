@@ -16,7 +16,8 @@ KindSensitivity Sensitivity(const std::string& kind, const std::vector<Case>& ba
   std::map<std::string, const Case*> control;
   for (const Case& c : withheld) control[c.Key()] = &c;
   for (const Case& c : baseline) {
-    if (c.verdict == Verdict::kSkip) {
+    // A by-design case shows what no namespace isolates: withholding one changes nothing.
+    if (c.verdict == Verdict::kSkip || c.verdict == Verdict::kByDesign) {
       ++s.not_applicable;
       continue;
     }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "ci/report/render.hpp"
@@ -103,7 +104,11 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
     std::string text;
     if (TryReadFile(console, text)) progress(CountFinished(text), RunningCase(text));
   };
+  std::optional<HealthMark> mark;
+  if (options.check_health) mark = MarkHealth(options.health);
   Finished f = RunWithConsole(argv, console, options.timeout_s, tick, options.stop);
+  std::optional<Health> health;
+  if (mark) health = CheckHealth(*mark, options.health);
   std::string text = ReadAllOrEmpty(console);
 
   SuiteRun run;
@@ -156,10 +161,30 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
       for (const std::string& m : g.failures) c.failures.push_back(ValidUtf8(m));
       if (g.verdict == Verdict::kSkip) {
         c.reason = ValidUtf8(skips[name]);
-        c.skip_category = SkipCategory(c.reason);
+        if (c.reason.starts_with(record::kByDesignPrefix)) {
+          // Neither a skip nor a pass: the case found what namespaces share by design.
+          c.verdict = Verdict::kByDesign;
+          std::string_view what = std::string_view(c.reason).substr(record::kByDesignPrefix.size());
+          while (what.starts_with(' ')) what.remove_prefix(1);
+          c.reason = std::string(what);
+        } else {
+          c.skip_category = SkipCategory(c.reason);
+        }
       }
     }
     run.cases.push_back(std::move(c));
+  }
+  if (health) {
+    run.binary.health = HealthToJson(*health);
+    if (!health->problems.empty()) {
+      Case c;
+      c.suite = binary.suite;
+      c.label = binary.label;
+      c.name = std::string(kHealthCaseName);
+      c.verdict = Verdict::kFail;
+      c.failures = health->problems;
+      run.cases.push_back(std::move(c));
+    }
   }
   run.binary.cases = static_cast<int>(run.cases.size());
   return run;
@@ -172,6 +197,7 @@ SuiteRun MergeRepeats(std::vector<SuiteRun> runs) {
     switch (v) {
       case Verdict::kSkip:
         return 0;
+      case Verdict::kByDesign:
       case Verdict::kPass:
         return 1;
       case Verdict::kFail:
@@ -190,6 +216,9 @@ SuiteRun MergeRepeats(std::vector<SuiteRun> runs) {
   for (int r = 0; r < n; ++r) {
     const SuiteRun& run = runs[static_cast<std::size_t>(r)];
     merged.binary.duration_s += run.binary.duration_s;
+    // The health of the run that had trouble, when one did.
+    if (const auto& h = run.binary.health; h.contains("problems") && !h["problems"].empty())
+      merged.binary.health = h;
     if (!run.binary.ok) {
       merged.binary.ok = false;
       merged.binary.status = fmt::format("run {}/{}: {}", r + 1, n, run.binary.status);

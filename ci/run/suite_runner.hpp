@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ci/record/record.hpp"
+#include "ci/run/kernel_health.hpp"
 #include "ci/run/suite_manifest.hpp"
 
 namespace nsprobe::run {
@@ -24,6 +25,10 @@ struct SuiteOptions {
   std::string work_dir;  // where the binary's JSON and console output go
   // Set (by a signal handler) to stop: the running binary is killed and RunSuite throws.
   const volatile std::sig_atomic_t* stop = nullptr;
+  // The kernel's health around each binary (kernel_health.hpp); a binary that taints the
+  // kernel or logs a WARN, BUG, refcount or leak line gets a failing kHealthCaseName case.
+  bool check_health = true;
+  HealthSources health;
 };
 
 // The cases the binary would run under `options.filter`. Throws std::runtime_error with the

@@ -157,7 +157,8 @@ TEST_F(RecordCli, RunWritesEveryFileAndExitsOneOnAFailure) {
   EXPECT_EQ(DirEntries(out), (std::vector<std::string>{"junit.xml", "record.json", "report.html",
                                                        "results.ktap", "summary.md"}))
       << "the five files and no temporary left behind";
-  EXPECT_THAT(r.out, ContainsRegex("\nfake +1 +1 +1 +0\nkind +4 +0 +0 +0\ntotal +5 +1 +1 +0\n"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("\nfake +1 +1 +1 +0 +0\nkind +4 +0 +0 +0 +0\ntotal +5 +1 +1 +0 +0\n"));
   EXPECT_THAT(r.out, HasSubstr("FAIL  fake: Modes/Fake.Fails/unprivileged\n    Expected equality"));
   EXPECT_THAT(r.out, HasSubstr("1 × unsupported: fake kernel lacks it (ENOTTY)"));
   EXPECT_THAT(r.out, HasSubstr("Report: " + out + "/report.html"));
