@@ -5,6 +5,8 @@
 
 #include "ci/commands/cli.hpp"
 #include "ci/record/probe_json.hpp"
+#include "ci/report/render.hpp"
+#include "runtime/exposure.hpp"
 #include "runtime/fingerprint.hpp"
 #include "runtime/probe.hpp"
 
@@ -14,10 +16,22 @@ void AddProbe(CLI::App& root, std::vector<Command>& commands) {
   auto* app = root.add_subcommand(
       "probe", "Show which namespace kinds this machine allows, per privilege mode, and why not");
   auto json = std::make_shared<bool>(false);
+  auto exposure = std::make_shared<bool>(false);
   app->add_flag("--json", *json, "Print JSON instead of a table");
-  commands.push_back({app, [json](const std::vector<std::string>& after, bool dashes) {
+  app->add_flag("--exposure", *exposure,
+                "Show the exposure map instead: what a user reaches through a user namespace "
+                "(CAP_NET_ADMIN, veth, bridge, tc, nftables, xfrm, mounts, io_uring, BPF), as "
+                "root and as uid 65534 when run as root");
+  commands.push_back({app, [json, exposure](const std::vector<std::string>& after, bool dashes) {
                         if (dashes || !after.empty())
                           throw UsageError("probe takes no command after '--'");
+                        if (*exposure) {
+                          nlohmann::ordered_json e = ToJson(Exposure());
+                          fmt::print("{}", *json
+                                               ? e.dump(2) + "\n"
+                                               : report::ExposureText(report::ExposureTableOf(e)));
+                          return 0;
+                        }
                         ProbeReport report = Probe();
                         if (*json) {
                           fmt::print("{}\n", ToJson(report).dump(2));

@@ -395,6 +395,7 @@ int Run(const RunOptions& o_in) {
   rec.nsprobe_version = NSPROBE_VERSION;
   rec.fingerprint = TakeFingerprint();
   rec.probe = nlohmann::ordered_json::parse(ToJson(Probe()).dump());
+  rec.exposure = ToJson(Exposure());
   rec.options = {{"filter", o.filter},
                  {"kinds", o.kinds.value_or("all")},
                  {"repeat", o.repeat},

@@ -67,7 +67,8 @@ std::string GuestPhases(const KernelRun& run) {
 
 std::string Totals(const record::Record& r) {
   record::Totals t = r.CountTotals();
-  return fmt::format("{} pass, {} fail, {} skip, {} error", t.pass, t.fail, t.skip, t.error);
+  return fmt::format("{} pass, {} fail, {} skip, {} error{}", t.pass, t.fail, t.skip, t.error,
+                     t.by_design > 0 ? fmt::format(", {} by design", t.by_design) : "");
 }
 
 std::vector<std::pair<std::string, std::string>> ProbeFacts(const nlohmann::ordered_json& probe,
@@ -112,11 +113,11 @@ std::vector<MatrixRow> FeatureRows(const std::vector<MatrixColumn>& columns) {
     it->second.cells[col] = colon == std::string::npos ? value : value.substr(0, colon);
     it->second.detail[col] = value;
     const std::string& v = it->second.cells[col];
-    it->second.css[col] = v == "available" || v == "yes"            ? "pass"
-                          : v == "unsupported" || v == "no"         ? "skip"
-                          : v == "policy" || v == "privilege"       ? "skip"
-                          : v.starts_with("error") || v == "failed" ? "fail"
-                                                                    : "";
+    it->second.css[col] = v == "available" || v == "yes" || v == "created" ? "pass"
+                          : v == "unsupported" || v == "no"                ? "skip"
+                          : v == "policy" || v == "privilege"              ? "skip"
+                          : v.starts_with("error") || v == "failed"        ? "fail"
+                                                                           : "";
   };
   for (std::size_t i = 0; i < n; ++i) {
     const record::Record& r = columns[i].record;
@@ -130,6 +131,13 @@ std::vector<MatrixRow> FeatureRows(const std::vector<MatrixColumn>& columns) {
         if (k.find(" (") != std::string::npos) put("kind", k, i, v);
     for (const auto& [k, v] : r.fingerprint)
       if (std::string g = FactGroup(k); !g.empty()) put(g, k, i, v);
+    // What a user reaches through a user namespace on this kernel, so that a distribution's
+    // restriction (AppArmor, max_user_namespaces=0) reads beside another's openness.
+    const report::ExposureTable exposure = report::ExposureTableOf(r.exposure);
+    for (const report::ExposureRow& row : exposure.rows)
+      for (std::size_t id = 0; id < row.cells.size(); ++id)
+        put("exposure", fmt::format("{} (as {})", row.item, exposure.identities[id]), i,
+            row.cells[id]);
   }
   // What the suites found missing without a probe field for it (nsfs file handles): each
   // "unsupported" skip reason is a row, marked where a kernel's cases skipped for it.

@@ -29,4 +29,25 @@ nlohmann::json ToJson(const Fingerprint& fingerprint) {
   return j;
 }
 
+nlohmann::ordered_json ToJson(const ExposureReport& report) {
+  nlohmann::ordered_json identities = nlohmann::ordered_json::array();
+  for (const ExposureIdentity& id : report.identities) {
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const ExposureItem& i : id.items)
+      items.push_back({{"group", i.group},
+                       {"name", i.name},
+                       {"allowed", i.allowed},
+                       {"errno", i.err},
+                       {"detail", i.detail}});
+    identities.push_back({{"as", id.as},
+                          {"uid", id.uid},
+                          {"gid", id.gid},
+                          {"refused", id.refused},
+                          {"items", items}});
+  }
+  nlohmann::ordered_json knobs = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : report.knobs) knobs[k] = v;
+  return {{"identities", identities}, {"knobs", knobs}};
+}
+
 }  // namespace nsprobe
