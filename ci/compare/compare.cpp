@@ -110,7 +110,10 @@ std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
     d.base_reps = static_cast<int>(b->real_ns.size());
     d.other_reps = static_cast<int>(o.real_ns.size());
     d.tested = !b->aggregates_only && !o.aggregates_only && d.base_reps >= 2 && d.other_reps >= 2;
-    if (d.tested) d.p = MannWhitneyU(b->real_ns, o.real_ns).p;
+    if (d.tested) {
+      d.p = MannWhitneyU(b->real_ns, o.real_ns).p;
+      d.detectable = DetectableChange(b->real_ns, o.real_ns, options.alpha);
+    }
     bool significant = d.tested && d.p < options.alpha &&
                        std::fabs(d.other_median - d.base_median) >= options.floor_ns;
     d.regression = significant && d.change >= options.threshold;

@@ -38,6 +38,9 @@ struct BenchDelta {
   double change = 0;  // (other - base) / base
   double p = 1;
   bool tested = false;  // both sides had repetitions to rank
+  // The smallest change these two samples' spread lets the U test find 95 times in 100
+  // (DetectableChange): a change below it can go unflagged, however real.
+  double detectable = 0;
   bool regression = false;
   bool improvement = false;
   int base_reps = 0, other_reps = 0;

@@ -59,13 +59,14 @@ std::string RenderCompareText(const Comparison& cmp) {
     if (!cmp.bench[i].empty()) {
       out += fmt::format("\nBenchmarks, {} against {} (U test, alpha {}, threshold {:.0f}%):\n", b,
                          a, cmp.options.alpha, cmp.options.threshold * 100);
-      out += fmt::format("  {:<48} {:>12} {:>12} {:>8} {:>8}  {}\n", "benchmark", a, b, "change",
-                         "p", "verdict");
+      out += fmt::format("  {:<48} {:>12} {:>12} {:>8} {:>8} {:>8}  {}\n", "benchmark", a, b,
+                         "change", "p", "detects", "verdict");
     }
     for (const BenchDelta& d : cmp.bench[i])
-      out += fmt::format("  {:<48} {:>12} {:>12} {:>8} {:>8}  {}\n", d.name,
+      out += fmt::format("  {:<48} {:>12} {:>12} {:>8} {:>8} {:>8}  {}\n", d.name,
                          FormatNs(d.base_median), FormatNs(d.other_median), Percent(d.change),
-                         d.tested ? fmt::format("{:.4f}", d.p) : "-", Verdict3(d));
+                         d.tested ? fmt::format("{:.4f}", d.p) : "-",
+                         d.tested ? fmt::format("{:.1f}%", d.detectable * 100) : "-", Verdict3(d));
   }
   if (cmp.inputs.size() > 2 || cmp.options.all) {
     out += "\nMatrix (" + std::string(cmp.options.all ? "all cases" : "cases that differ") + "):\n";

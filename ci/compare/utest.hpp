@@ -17,4 +17,14 @@ struct UTest {
 // Samples with fewer than one value each give p = 1.
 UTest MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y);
 
+// The smallest relative change of the median that two samples with this spread would show as
+// significant at `alpha` (two-sided) in 95 of 100 such comparisons: (t(1-alpha/2) + t(0.95)),
+// Student's quantiles for the two samples' degrees of freedom, times the standard error of the
+// difference, each sample's spread taken robustly (1.4826 MAD
+// over the median, so one outlier repetition does not hide a change), widened by sqrt(pi/3)
+// for the U test's efficiency against the t test on normal data. A fraction of the first
+// sample's median; 0 when either sample has fewer than two values.
+double DetectableChange(const std::vector<double>& x, const std::vector<double>& y,
+                        double alpha = 0.05);
+
 }  // namespace nsprobe::compare
