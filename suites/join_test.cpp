@@ -23,6 +23,7 @@
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
 #include "suites/support/child.hpp"
+#include "suites/support/depends.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/matchers.hpp"
@@ -450,6 +451,7 @@ std::string WithoutPsLine(const std::string& out) {
 TEST_P(ToolAgreesWithNsenter, SameOutputAsNsenterAndNotTheHosts) {
   const ToolCase& tc = std::get<0>(GetParam());
   const Mode mode = std::get<1>(GetParam());
+  testing::DependsOnKinds(KindSet{tc.kind});
   NSPROBE_SKIP_UNLESS_AVAILABLE(tc.kind, mode);
   if (tc.kind == Kind::kPid) NSPROBE_SKIP_UNLESS_FRESH_PROC(mode);
   KindSet kinds{tc.kind};

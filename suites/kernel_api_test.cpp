@@ -31,6 +31,7 @@
 #include "runtime/fd.hpp"
 #include "runtime/identity.hpp"
 #include "suites/support/child.hpp"
+#include "suites/support/depends.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/launch_new.hpp"
 #include "suites/support/matchers.hpp"
@@ -254,6 +255,7 @@ Observations ObserveMountNamespaces(Mode mode, const HostMounts& host) {
 // ids of its own (copy_mnt_ns() makes every mount anew), none of ours, and statmount(2) says
 // they are in the child's namespace, whose id (NS_GET_MNTNS_ID, 6.11) is not ours.
 TEST_P(KernelApi, ListmountInAChildMountNamespaceListsOnlyItsOwnMounts) {
+  testing::DependsOnKinds(KindSet{Kind::kMnt});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
   const HostMounts host = ReadHostMounts();
   if (!host.unsupported.empty()) GTEST_SKIP() << host.unsupported;
@@ -272,6 +274,7 @@ TEST_P(KernelApi, ListmountInAChildMountNamespaceListsOnlyItsOwnMounts) {
 // user namespace of its own does not: ENOENT, or EPERM once statmount says so (6.19's
 // "statmount: permission check should return EPERM", in the stable trees too).
 TEST_P(KernelApi, ForeignMountNamespaceByIdNeedsCapSysAdminOverItsOwner) {
+  testing::DependsOnKinds(KindSet{Kind::kMnt});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
   if (mode() == Mode::kPrivileged && !testing::AdministersOwnNamespace(Kind::kMnt))
     GTEST_SKIP() << "privilege: the control lists our mount namespace, which needs "
@@ -321,6 +324,7 @@ class PidfdNamespaceIoctl : public testing::NoLeaksTest,
 // an ioctl that answered for the caller instead would fail here.
 TEST_P(PidfdNamespaceIoctl, OpensTheSameNamespaceAsProcPidNs) {
   auto [kind, mode] = GetParam();
+  testing::DependsOnKinds(KindSet{kind});
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode);
   NSPROBE_SKIP_UNLESS_CLONE3();
   Observations obs;
@@ -382,6 +386,7 @@ TEST_P(PidfdNamespaceIoctl, OpensTheSameNamespaceAsProcPidNs) {
 // opens its mount namespace (ptrace access by CAP_SYS_PTRACE), root of a user namespace of its
 // own gets EACCES; a pidfd of the child itself answers both (the control).
 TEST_P(KernelApi, PidfdOfAProcessOutsideThePidNamespace) {
+  testing::DependsOnKinds(KindSet{Kind::kPid});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kPid, mode());
   UniqueFd outside(static_cast<int>(PidfdOpen(::getpid())));
   ASSERT_TRUE(outside) << "pidfd_open(getpid()): " << testing::ErrnoName(errno);
@@ -440,6 +445,7 @@ int PidfdHandle(int pidfd, Handle& h) {
 // decodes to nothing, ESTALE. A child in a new pid namespace gets our handle and its own: its
 // own opens (the control), ours does not; ours opens here.
 TEST_P(KernelApi, PidfsHandleDoesNotOpenOutsideTheOpenersPidNamespace) {
+  testing::DependsOnKinds(KindSet{Kind::kPid});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kPid, mode());
   UniqueFd ours(static_cast<int>(PidfdOpen(::getpid())));
   ASSERT_TRUE(ours) << "pidfd_open(getpid()): " << testing::ErrnoName(errno);
@@ -480,6 +486,7 @@ TEST_P(KernelApi, PidfsHandleDoesNotOpenOutsideTheOpenersPidNamespace) {
 // user namespace, shows there only for a caller in that user namespace (the control: root with
 // no user namespace of its own).
 TEST_P(KernelApi, ListnsOfTheCallersUserNamespaceShowsItsOwnUtsNamespace) {
+  testing::DependsOnKinds(KindSet{Kind::kUts});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, mode());
   __u64 ids[1];
   NsIdReq probe;
@@ -529,6 +536,7 @@ __u64 EmptyMntnsFlag() { return testing::WithheldKinds().Has(Kind::kMnt) ? 0 : k
 // kernel/fork.c, fs/namespace.c (7.1): clone3(CLONE_EMPTY_MNTNS) puts the child in a new mount
 // namespace that holds one mount, a nullfs at its root and cwd, and none of its parent's.
 TEST_P(KernelApi, EmptyMountNamespaceHoldsOneMountAndNoneOfItsParents) {
+  testing::DependsOnKinds(KindSet{Kind::kMnt});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kMnt, mode());
   NSPROBE_SKIP_UNLESS_CLONE3();
   Observations obs;

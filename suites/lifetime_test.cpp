@@ -27,6 +27,7 @@
 #include "runtime/launch.hpp"
 #include "runtime/tool.hpp"
 #include "suites/support/child.hpp"
+#include "suites/support/depends.hpp"
 #include "suites/support/holder.hpp"
 #include "suites/support/hygiene.hpp"
 #include "suites/support/launch_new.hpp"
@@ -150,6 +151,7 @@ class HeldByDescriptor : public testing::NoLeaksTest,
 
 TEST_P(HeldByDescriptor, OutlivesItsLastProcessAndGoesWithTheDescriptor) {
   const auto [kind, mode] = GetParam();
+  testing::DependsOnKinds(KindSet{kind});
   NSPROBE_SKIP_UNLESS_AVAILABLE(kind, mode);
   Spec spec = SpecFor(mode, KindSet{kind});
   if (kind == Kind::kUts) spec.hostname = "nsprobe-kept";
