@@ -92,6 +92,9 @@ class Fields {
   long Integer(std::string_view key, long fallback) const {
     return Has(key) ? Integer(key) : fallback;
   }
+  std::string String(std::string_view key, const std::string& fallback) const {
+    return json_.contains(key) ? String(key) : fallback;
+  }
   const Json& Array(std::string_view key) const { return Get(key, Json::value_t::array); }
   const Json& Object(std::string_view key) const { return Get(key, Json::value_t::object); }
   std::vector<double> Numbers(std::string_view key) const {
@@ -129,6 +132,8 @@ Json CaseToJson(const Case& c) {
   j["reason"] = c.reason;
   j["failures"] = c.failures;
   j["duration_s"] = c.duration_s;
+  // Only when declared: records of kinds' own suites, and older ones, stay as they were.
+  if (!c.declared_kinds.empty()) j["declared_kinds"] = c.declared_kinds;
   return j;
 }
 
@@ -146,6 +151,7 @@ Case CaseFromJson(const Fields& f) {
     c.failures.push_back(m.get<std::string>());
   }
   c.duration_s = f.Number("duration_s");
+  c.declared_kinds = f.String("declared_kinds", "");
   return c;
 }
 

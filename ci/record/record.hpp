@@ -37,6 +37,9 @@ struct Case {
   std::string reason;                 // the skip message, or why the case is an error
   std::vector<std::string> failures;  // gtest failure messages, with the values seen
   double duration_s = 0;
+  // The kinds a cross-cutting case declares its verdict depends on ("mnt,user"), empty when it
+  // declares none; the negative control counts it into those kinds' sensitivity.
+  std::string declared_kinds = {};  // initialised: the aggregate initialisers stop at duration_s
   // "suite:name": unique within a record, the key compare and history match cases on.
   std::string Key() const { return suite + ":" + name; }
 };

@@ -28,6 +28,12 @@ std::string RenderText(const Record& record) {
       for (const std::string& n : r.failed_in_baseline)
         out += fmt::format("  failed with the kind present: {}\n", n);
     }
+    // The cross-cutting suites' coverage: only their cases that declare a kind were counted.
+    const auto& declarations =
+        record.sensitivity.value("declarations", nlohmann::ordered_json::object());
+    for (const auto& [suite, d] : declarations.items())
+      out += fmt::format("{}: {} of {} cases declare kinds\n", suite, d.value("declared", 0),
+                         d.value("cases", 0));
   }
   bool header = false;
   for (const Case& c : record.cases) {

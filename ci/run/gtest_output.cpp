@@ -96,6 +96,9 @@ std::vector<GtestCase> GtestCases(const nlohmann::ordered_json& testsuites) {
       } else if (result == "SKIPPED") {
         c.verdict = Verdict::kSkip;
       }
+      // gtest writes a case's recorded properties as fields of its own object.
+      if (t.contains("nsprobe_kinds") && t["nsprobe_kinds"].is_string())
+        c.declared_kinds = t["nsprobe_kinds"].get<std::string>();
       std::string time = t.value("time", std::string("0s"));
       try {
         c.duration_s = std::stod(time);

@@ -19,6 +19,9 @@ struct GtestCase {
   Verdict verdict = Verdict::kPass;
   std::vector<std::string> failures;
   double duration_s = 0;
+  // The case's "nsprobe_kinds" property (suites/support/depends.hpp): "mnt,user", or empty
+  // when it declares none (every output written before the property existed).
+  std::string declared_kinds;
 };
 
 // Full names from --gtest_list_tests output, in order.

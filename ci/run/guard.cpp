@@ -99,6 +99,24 @@ SuiteRun RunOnce(const GuardRun& run, std::size_t i, const SuiteOptions& options
   return r;
 }
 
+// The withheld run of `suite`'s cases that declare `kind`, none when none does. Their cases stay
+// out of the record's list (a case there is once; several kinds may run it), their counts go
+// into the kind's sensitivity.
+std::vector<Case> RunDeclared(const GuardRun& run, const SuiteBinary& suite, SuiteOptions options,
+                              const SuiteRun& baseline, const std::string& kind) {
+  options.filter = DeclaredFilter(baseline.cases, kind);
+  if (options.filter.empty()) return {};
+  std::vector<std::string> listed;
+  for (const Case& c : baseline.cases)
+    if (Declares(c, kind)) listed.push_back(c.name);
+  if (run.announce)
+    run.announce(
+        fmt::format("{}: {} cases declaring {} (withheld)", suite.suite, listed.size(), kind));
+  SuiteRun r = RunSuite(suite, options, listed, nullptr);
+  ReapOrphans();
+  return r.cases;
+}
+
 // The guard's body: decorate, run every kind twice, write the completed record to `out_fd`.
 int GuardMain(const GuardRun& run, Record rec, const std::string& token, const Spec& spec,
               int out_fd) {
@@ -108,6 +126,16 @@ int GuardMain(const GuardRun& run, Record rec, const std::string& token, const S
     options.work_dir = run.private_dir + "/work";
     Decorate(run.private_dir, options.work_dir);
     std::vector<KindSensitivity> sensitivity;
+    // The cross-cutting suites' baselines, once: their verdicts with every namespace there,
+    // and which kinds each case declares (known only from a run: a gtest property).
+    std::vector<SuiteRun> cross_baselines;
+    std::vector<Declarations> declarations;
+    for (const SuiteBinary& b : run.cross_cutting) {
+      if (run.announce) run.announce(fmt::format("{} (baseline)", b.suite));
+      cross_baselines.push_back(RunSuite(b, options, ListCases(b, options), nullptr));
+      ReapOrphans();
+      declarations.push_back(DeclarationsOf(b.suite, cross_baselines.back().cases));
+    }
     for (std::size_t i = 0; i < run.kinds.size(); ++i) {
       std::vector<std::string> listed = ListCases(run.suites[i], options);
       SuiteRun baseline = RunOnce(run, i, options, listed, "baseline");
@@ -117,14 +145,18 @@ int GuardMain(const GuardRun& run, Record rec, const std::string& token, const S
       ::setenv("NSPROBE_GUARD_FILE", guard_file.c_str(), 1);
       ::setenv("NSPROBE_GUARD_TOKEN", token.c_str(), 1);
       SuiteRun control = RunOnce(run, i, options, listed, "withheld");
+      const std::string kind(Name(run.kinds[i]));
+      KindSensitivity s = Sensitivity(kind, baseline.cases, control.cases);
+      for (std::size_t j = 0; j < run.cross_cutting.size(); ++j)
+        AddDeclared(s, cross_baselines[j].cases,
+                    RunDeclared(run, run.cross_cutting[j], options, cross_baselines[j], kind));
       ::unsetenv("NSPROBE_NEGATIVE_CONTROL");
       ::unlink(guard_file.c_str());
-      sensitivity.push_back(
-          Sensitivity(std::string(Name(run.kinds[i])), baseline.cases, control.cases));
+      sensitivity.push_back(std::move(s));
       rec.binaries.push_back(control.binary);
       rec.cases.insert(rec.cases.end(), control.cases.begin(), control.cases.end());
     }
-    rec.sensitivity = SensitivitySection(sensitivity, GuardFacts(spec));
+    rec.sensitivity = SensitivitySection(sensitivity, GuardFacts(spec), declarations);
     std::string json =
         ToJson(rec).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     Check(::write(out_fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()),

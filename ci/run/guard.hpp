@@ -5,8 +5,9 @@
 // a tmpfs on a private directory of its own, its own pid numbering and /proc. It hides none of
 // the user's files: the suites, the working directory and --out stay visible wherever they are.
 // Inside it, each kind's suite runs twice: as it is (the baseline), then with the runtime
-// withholding that kind. The host is never exposed to a withheld kind: it falls back to the
-// guard's namespace, never the host's.
+// withholding that kind; so do the cross-cutting suites' cases that declare the kind
+// (suites/support/depends.hpp), their baseline run once for all kinds. The host is never
+// exposed to a withheld kind: it falls back to the guard's namespace, never the host's.
 #pragma once
 
 #include <csignal>
@@ -31,6 +32,9 @@ struct GuardRun {
   std::string private_dir;
   // Called inside the guard before each run: "net (baseline)", "net (withheld)".
   std::function<void(const std::string& what)> announce;
+  // The conformance suites that are no kind's own (regression, kernel_api, join, ...): run once
+  // as they are, then, for each withheld kind, only their cases that declare it.
+  std::vector<SuiteBinary> cross_cutting;
 };
 
 // Runs `run` in a fresh guard and returns `header` completed with the withheld runs' binaries

@@ -1,5 +1,6 @@
 // `nsprobe run --negative-control`: the guard sandbox, the sensitivity section, what it exits
 // with, and that the host comes out as it went in. Also the sensitivity arithmetic alone.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "ci/record/record.hpp"
+#include "ci/run/gtest_output.hpp"
 #include "ci/run/sensitivity.hpp"
 #include "ci/tests/record_fixtures.hpp"
 #include "runtime/fd.hpp"
@@ -55,6 +57,69 @@ TEST(Sensitivity, CountsEachCaseThatPassedWithTheKindAgainstTheControl) {
   EXPECT_DOUBLE_EQ(s.Percent(), 60.0);
 }
 
+Case Declaring(const std::string& name, Verdict v, const std::string& kinds) {
+  Case c = Made(name, v);
+  c.suite = c.label = "regression";
+  c.declared_kinds = kinds;
+  return c;
+}
+
+TEST(Sensitivity, ACrossCuttingSuiteCountsOnlyItsCasesThatDeclareTheKind) {
+  std::vector<Case> baseline = {
+      Declaring("a", Verdict::kPass, "mnt,uts"), Declaring("b", Verdict::kPass, "uts"),
+      Declaring("c", Verdict::kPass, "net"),     Declaring("d", Verdict::kPass, ""),
+      Declaring("e", Verdict::kSkip, "uts"),     Declaring("f", Verdict::kFail, "uts"),
+      Declaring("g", Verdict::kPass, "bogus")};
+  // c, d and g pass with uts withheld too: none of them claims uts, so none is counted.
+  std::vector<Case> control = {
+      Declaring("a", Verdict::kFail, "mnt,uts"), Declaring("b", Verdict::kPass, "uts"),
+      Declaring("c", Verdict::kPass, "net"), Declaring("d", Verdict::kPass, ""),
+      Declaring("g", Verdict::kPass, "bogus")};
+  KindSensitivity s = Sensitivity("uts", {Made("own", Verdict::kPass)}, {});
+  AddDeclared(s, baseline, control);
+  EXPECT_EQ(s.cases, 3);  // own, a, b
+  EXPECT_EQ(s.declared_cases, 2);
+  EXPECT_EQ(s.failed_as_expected, 2);  // own (never reported), a
+  EXPECT_THAT(s.still_passed, ElementsAre("regression:b"));
+  EXPECT_THAT(s.failed_in_baseline, ElementsAre("regression:f"));
+  EXPECT_EQ(s.not_applicable, 1);  // e
+  EXPECT_FALSE(s.Complete());
+  EXPECT_EQ(ToJson(s).value("declared_cases", -1), 2);
+
+  EXPECT_EQ(DeclaredFilter(baseline, "uts"), "a:b:e:f");
+  EXPECT_EQ(DeclaredFilter(baseline, "mnt"), "a");
+  EXPECT_EQ(DeclaredFilter(baseline, "time"), "") << "no run at all for a kind none declares";
+
+  Declarations d = DeclarationsOf("regression", baseline);
+  EXPECT_EQ(d.cases, 7);
+  EXPECT_EQ(d.declared, 6);
+  EXPECT_THAT(d.not_declared, ElementsAre("d"));
+  const auto section = SensitivitySection({s}, {}, {d});
+  EXPECT_EQ(section["declarations"]["regression"].value("declared", -1), 6);
+  EXPECT_FALSE(SensitivitySection({s}, {}).contains("declarations"))
+      << "a run without cross-cutting suites has the section it always had";
+}
+
+TEST(Sensitivity, TheDeclaredKindsComeFromGtestJsonAndSurviveTheRecord) {
+  const auto json = nlohmann::ordered_json::parse(R"({"testsuites": [{"name": "Modes/R",
+      "testsuite": [{"name": "A/privileged", "status": "RUN", "result": "COMPLETED",
+                     "time": "0.1s", "nsprobe_kinds": "mnt,user"},
+                    {"name": "B/privileged", "status": "RUN", "result": "COMPLETED",
+                     "time": "0.1s"}]}]})");
+  std::vector<GtestCase> cases = ParseGtestJson(json);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].declared_kinds, "mnt,user");
+  EXPECT_EQ(cases[1].declared_kinds, "");
+
+  Record rec = testing::SampleRecord();
+  rec.cases = {Declaring("a", Verdict::kPass, "mnt,user"), Declaring("b", Verdict::kPass, "")};
+  const nlohmann::ordered_json written = ToJson(rec);
+  EXPECT_FALSE(written["cases"][1].contains("declared_kinds")) << "nothing declared, no field";
+  Record back = FromJson(written, "test");
+  EXPECT_EQ(back.cases[0].declared_kinds, "mnt,user");
+  EXPECT_EQ(back.cases[1].declared_kinds, "");
+}
+
 TEST(Sensitivity, CompleteOnlyWhenEveryApplicableCaseFailedAndOneExisted) {
   EXPECT_TRUE(
       Sensitivity("uts", {Made("a", Verdict::kPass)}, {Made("a", Verdict::kFail)}).Complete());
@@ -97,7 +162,13 @@ TEST_F(NegativeControlRun, UtsIsFullySensitiveAndTheHostKeepsItsName) {
   EXPECT_EQ(rec.options.value("negative_control", ""), "uts");
   EXPECT_TRUE(rec.host.value("checked", false));
   EXPECT_TRUE(rec.host["changes"].empty()) << rec.host.dump(2);
-  EXPECT_THAT(r.out, HasSubstr("uts              16       16       100.0%"));
+  // 16 of uts's own suite and the cross-cutting cases that declare uts (kernel_api's, join's,
+  // lifetime's), every one failed with uts withheld.
+  EXPECT_GT(uts.value("declared_cases", 0), 0) << rec.sensitivity.dump(2);
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("uts              {}       {}       100.0%",
+                                           uts.value("cases", 0), uts.value("cases", 0))));
+  EXPECT_THAT(r.out, HasSubstr("regression: "));
+  EXPECT_THAT(r.out, HasSubstr(" cases declare kinds"));
   const std::string md = testing::ReadText(out + "/summary.md");
   EXPECT_THAT(md, HasSubstr("## ✅ nsprobe negative control of uts (every case sensitive)"));
   EXPECT_THAT(md, HasSubstr("### Negative control"));
@@ -112,8 +183,17 @@ TEST_F(NegativeControlRun, APlantedInsensitiveCaseIsNamedAndFailsTheRun) {
   EXPECT_THAT(r.out, HasSubstr("insensitive: UtsFixture.PlantedInsensitiveCase (still passed)"));
   Record rec = LoadRecord(out + "/record.json");
   const auto& uts = rec.sensitivity["kinds"]["uts"];
-  EXPECT_EQ(uts.value("cases", 0), 2);
-  EXPECT_EQ(uts.value("failed_as_expected", 0), 1) << "the sensitive case failed as it should";
+  // Two of the planted uts suite, two of the planted cross-cutting suite's (those declaring uts).
+  EXPECT_EQ(uts.value("cases", 0), 4) << rec.sensitivity.dump(2);
+  EXPECT_EQ(uts.value("declared_cases", 0), 2);
+  EXPECT_EQ(uts.value("failed_as_expected", 0), 2) << "the sensitive cases failed as they should";
+  EXPECT_THAT(uts["still_passed"],
+              ElementsAre("UtsFixture.PlantedInsensitiveCase",
+                          "crosscut:CrossFixture.PlantedDeclaredInsensitiveCase"));
+  const auto& crosscut = rec.sensitivity["declarations"]["crosscut"];
+  EXPECT_EQ(crosscut.value("cases", 0), 4);
+  EXPECT_EQ(crosscut.value("declared", 0), 3);
+  EXPECT_THAT(crosscut["not_declared"], ElementsAre("CrossFixture.DeclaresNothing"));
   EXPECT_FALSE(rec.sensitivity.value("complete", true));
   EXPECT_THAT(testing::ReadText(out + "/summary.md"),
               HasSubstr("## ❌ nsprobe negative control of uts (NOT every case sensitive)"));
