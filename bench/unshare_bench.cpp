@@ -33,6 +33,25 @@ int TimedUnshareInChild(void* arg) {
   return 0;
 }
 
+// Each iteration runs `fn(arg)` in a fresh shared-memory child, which times its own work into
+// `ns` (or leaves an errno in `err`); the iteration's manual time is that figure.
+void TimeInChild(benchmark::State& state, ChildFn fn, void* arg, const std::int64_t& ns,
+                 const int& err, const char* what) {
+  for (auto _ : state) {
+    pid_t pid = RawClone(CLONE_VM | CLONE_VFORK, fn, arg);
+    if (pid < 0) {
+      Fail(state, "clone3(CLONE_VM|CLONE_VFORK)", errno);
+      break;
+    }
+    Reap(pid);
+    if (err != 0) {
+      Fail(state, what, err);
+      break;
+    }
+    state.SetIterationTime(static_cast<double>(ns) * 1e-9);
+  }
+}
+
 void BM_Unshare(benchmark::State& state, KindSet kinds) {
   if (std::string why = UnavailableReason(kinds); !why.empty()) {
     state.SkipWithError(why.c_str());
@@ -40,19 +59,7 @@ void BM_Unshare(benchmark::State& state, KindSet kinds) {
   }
   UnshareCall call;
   call.flags = kinds.CloneFlags();
-  for (auto _ : state) {
-    pid_t pid = RawClone(CLONE_VM | CLONE_VFORK, TimedUnshareInChild, &call);
-    if (pid < 0) {
-      Fail(state, "clone3(CLONE_VM|CLONE_VFORK)", errno);
-      break;
-    }
-    Reap(pid);
-    if (call.err != 0) {
-      Fail(state, "unshare", call.err);
-      break;
-    }
-    state.SetIterationTime(static_cast<double>(call.ns) * 1e-9);
-  }
+  TimeInChild(state, TimedUnshareInChild, &call, call.ns, call.err, "unshare");
 }
 
 // The experiment of kernel commit e1eb26fa62d0 ("ipc: free ipc namespace asynchronously"):
@@ -84,19 +91,7 @@ void BM_UnshareIpcLoop(benchmark::State& state) {
   }
   IpcLoop loop;
   loop.count = static_cast<int>(state.range(0));
-  for (auto _ : state) {
-    pid_t pid = RawClone(CLONE_VM | CLONE_VFORK, UnshareIpcLoopInChild, &loop);
-    if (pid < 0) {
-      Fail(state, "clone3(CLONE_VM|CLONE_VFORK)", errno);
-      break;
-    }
-    Reap(pid);
-    if (loop.err != 0) {
-      Fail(state, "unshare(CLONE_NEWIPC)", loop.err);
-      break;
-    }
-    state.SetIterationTime(static_cast<double>(loop.ns) * 1e-9);
-  }
+  TimeInChild(state, UnshareIpcLoopInChild, &loop, loop.ns, loop.err, "unshare(CLONE_NEWIPC)");
 }
 
 [[maybe_unused]] const bool kRegistered = [] {

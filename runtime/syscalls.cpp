@@ -87,4 +87,9 @@ int CloseRangeCloexec(unsigned first) {
   return static_cast<int>(::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC));
 }
 
+long Listns(const NsIdReq& req, std::uint64_t* ids, std::size_t n) {
+  constexpr long kSysListns = 470;  // asm-generic's number, which x86_64 shares since 424
+  return ::syscall(kSysListns, &req, ids, n, 0U);
+}
+
 }  // namespace nsprobe::sys

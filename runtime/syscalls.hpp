@@ -64,4 +64,21 @@ int PidfdOpen(pid_t pid, unsigned flags);
 int PidfdSendSignal(int pidfd, int sig);
 int CloseRangeCloexec(unsigned first);
 
+// listns(2), Linux 6.19 (kernel/nstree.c): the ids of the active namespaces the caller may
+// see, filtered by `ns_type` and owner. Debian 12's headers predate it; the request is
+// include/uapi/linux/nsfs.h's struct ns_id_req, NS_ID_REQ_SIZE_VER0.
+struct NsIdReq {
+  std::uint32_t size = sizeof(NsIdReq);
+  std::uint32_t spare = 0;
+  std::uint64_t ns_id = 0;    // the last id listed (the next page starts after it)
+  std::uint32_t ns_type = 0;  // CLONE_NEW* bits, 0 for every type
+  std::uint32_t spare2 = 0;
+  std::uint64_t user_ns_id = 0;  // owner filter; 0: any; kListnsCurrentUser: the caller's
+};
+static_assert(sizeof(NsIdReq) == 32);
+inline constexpr std::uint64_t kListnsCurrentUser = ~std::uint64_t{0};
+// Up to `n` ids into `ids`: their count, or -1 with errno (ENOSYS before 6.19).
+// Async-signal-safe.
+long Listns(const NsIdReq& req, std::uint64_t* ids, std::size_t n);
+
 }  // namespace nsprobe::sys

@@ -30,6 +30,7 @@
 
 #include "runtime/fd.hpp"
 #include "runtime/identity.hpp"
+#include "runtime/syscalls.hpp"
 #include "suites/support/child.hpp"
 #include "suites/support/depends.hpp"
 #include "suites/support/hygiene.hpp"
@@ -55,7 +56,6 @@ using testing::Succeeded;
 // System call numbers: asm-generic's, which x86_64 shares for every call since 424.
 constexpr long kSysStatmount = 457;  // 6.8
 constexpr long kSysListmount = 458;  // 6.8
-constexpr long kSysListns = 470;     // 6.19
 
 // include/uapi/linux/mount.h
 struct MntIdReq {
@@ -91,16 +91,9 @@ union StatmountBuf {
 // include/uapi/linux/nsfs.h
 constexpr unsigned long kNsGetMntnsId = _IOR(0xb7, 5, __u64);  // 6.11
 constexpr unsigned long kNsGetId = _IOR(0xb7, 13, __u64);      // 6.18
-struct NsIdReq {
-  __u32 size = sizeof(NsIdReq);  // NS_ID_REQ_SIZE_VER0
-  __u32 spare = 0;
-  __u64 ns_id = 0;    // the last id listed
-  __u32 ns_type = 0;  // CLONE_NEW* bits, 0 for all
-  __u32 spare2 = 0;
-  __u64 user_ns_id = 0;  // owner filter; kListnsCurrentUser: the caller's user namespace
-};
-static_assert(sizeof(NsIdReq) == 32);
-constexpr __u64 kListnsCurrentUser = ~__u64{0};
+using sys::kListnsCurrentUser;
+using sys::Listns;
+using sys::NsIdReq;
 
 // include/uapi/linux/pidfd.h
 constexpr unsigned long kPidfdGetCgroupNamespace = _IO(0xFF, 1);
@@ -132,9 +125,6 @@ long Statmount(const MntIdReq& req, StatmountBuf& buf) {
 }
 long Listmount(const MntIdReq& req, __u64* ids, std::size_t n) {
   return ::syscall(kSysListmount, &req, ids, n, 0);
-}
-long Listns(const NsIdReq& req, __u64* ids, std::size_t n) {
-  return ::syscall(kSysListns, &req, ids, n, 0);
 }
 long PidfdOpen(pid_t pid) { return ::syscall(SYS_pidfd_open, pid, 0); }
 // The ioctl `request` on the nsfs file `path`: its number, or -1 with errno.
@@ -488,7 +478,7 @@ TEST_P(KernelApi, PidfsHandleDoesNotOpenOutsideTheOpenersPidNamespace) {
 TEST_P(KernelApi, ListnsOfTheCallersUserNamespaceShowsItsOwnUtsNamespace) {
   testing::DependsOnKinds(KindSet{Kind::kUts});
   NSPROBE_SKIP_UNLESS_AVAILABLE(Kind::kUts, mode());
-  __u64 ids[1];
+  std::uint64_t ids[1];
   NsIdReq probe;
   if (Listns(probe, ids, 1) < 0 && errno == ENOSYS)
     GTEST_SKIP() << Needs("listns(2)", "6.19", ENOSYS);
@@ -499,7 +489,7 @@ TEST_P(KernelApi, ListnsOfTheCallersUserNamespaceShowsItsOwnUtsNamespace) {
   Observations obs;
   auto w = obs.Writer();
   Child c = LaunchReadOnly(mode(), {Kind::kUts}, [&] {
-    static __u64 listed[4096];
+    static std::uint64_t listed[4096];
     __u64 own = 0;
     if (NsIoctlU64("/proc/self/ns/uts", kNsGetId, &own) < 0) return 2;
     w.Value("own_id", static_cast<std::int64_t>(own));

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <utility>
 
+#include "ci/record/record.hpp"
+
 namespace nsprobe::compare {
 namespace {
 
@@ -51,25 +53,19 @@ double StudentQuantile(double q, double df) {
   return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df);
 }
 
-double MedianOf(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // 1.4826 MAD: the standard deviation of normal data, unmoved by one wild repetition.
 double RobustSpread(const std::vector<double>& v) {
-  const double median = MedianOf(v);
+  const double median = record::Median(v);
   std::vector<double> deviations;
   for (double x : v) deviations.push_back(std::fabs(x - median));
-  return 1.4826 * MedianOf(deviations);
+  return 1.4826 * record::Median(deviations);
 }
 
 }  // namespace
 
 double DetectableChange(const std::vector<double>& x, const std::vector<double>& y, double alpha) {
   if (x.size() < 2 || y.size() < 2) return 0;
-  const double base = MedianOf(x);
+  const double base = record::Median(x);
   if (base <= 0) return 0;
   const double sx = RobustSpread(x), sy = RobustSpread(y);
   const double standard_error =

@@ -14,26 +14,10 @@
 #include <cstring>
 
 #include "ci/record/record.hpp"
+#include "runtime/syscalls.hpp"
 
 namespace nsprobe::run {
 namespace {
-
-// listns(2), Linux 6.19 (the same number on every architecture using the generic table, x86_64
-// included); Debian 12's headers predate it.
-#ifndef __NR_listns
-#define __NR_listns 470
-#endif
-
-// include/uapi/linux/nsfs.h, NS_ID_REQ_SIZE_VER0.
-struct NsIdReq {
-  std::uint32_t size = sizeof(NsIdReq);
-  std::uint32_t spare = 0;
-  std::uint64_t ns_id = 0;    // the last id of the previous page
-  std::uint32_t ns_type = 0;  // 0: every type
-  std::uint32_t spare2 = 0;
-  std::uint64_t user_ns_id = 0;  // 0: every owner the caller may see
-};
-static_assert(sizeof(NsIdReq) == 32);
 
 std::string Release() {
   utsname u{};
@@ -42,11 +26,11 @@ std::string Release() {
 
 // The active namespaces listns(2) shows the caller, or the skip's reason.
 std::optional<std::int64_t> CountNamespaces(std::string& skip) {
-  NsIdReq req;
+  sys::NsIdReq req;
   std::array<std::uint64_t, 256> ids{};
   std::int64_t total = 0;
   for (;;) {
-    long n = ::syscall(__NR_listns, &req, ids.data(), ids.size(), 0U);
+    long n = sys::Listns(req, ids.data(), ids.size());
     if (n < 0) {
       skip = errno == ENOSYS
                  ? fmt::format("listns(2) needs Linux 6.19; this kernel is {}", Release())
