@@ -13,12 +13,16 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
       "compare", "Compare records or Google Benchmark JSON files: new failures and regressions");
   app->footer(
       "The first file is the baseline. A benchmark regressed when the U test gives p < --alpha,\n"
-      "the median rose by at least --threshold percent and by at least --floor-ns.\n"
+      "the median rose by at least --threshold percent (default 10) and by at least --floor-ns.\n"
+      "The two sides of one `scripts/bench --ab` run are judged round by round instead: the\n"
+      "signed-rank test of each round's B/A ratio, the median ratio against a default threshold\n"
+      "of 5% (the run goes on until each benchmark resolves 10%).\n"
       "Exit status: 0 nothing new failed or regressed, 1 otherwise, 2 bad input.");
   struct Options {
     std::vector<std::string> files;
     std::string format = "text", out;
-    double threshold_pct = 10;
+    std::optional<double> threshold_pct;
+    std::optional<double> unresolved_pct;
     compare::CompareOptions compare;
   };
   auto o = std::make_shared<Options>();
@@ -29,6 +33,10 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
   app->add_option("--out,-o", o->out, "Write to this file (atomically) instead of stdout");
   app->add_flag("--all", o->compare.all, "List every case in the matrix, not only changed ones");
   app->add_option("--threshold", o->threshold_pct, "Smallest median change that counts, in %")
+      ->check(NumberValidator(kMinThresholdPct, kMaxThresholdPct));
+  app->add_option("--unresolved", o->unresolved_pct,
+                  "Print only the benchmarks whose `detects` is above this change, in %, one name "
+                  "a line (what another A/B round should measure)")
       ->check(NumberValidator(kMinThresholdPct, kMaxThresholdPct));
   app->add_option("--alpha", o->compare.alpha, "Significance level of the U test")
       ->check(NumberValidator(0, 1));
@@ -43,8 +51,16 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
            inputs.push_back(compare::LoadInput(
                o->files[i], i < 26 ? std::string(1, char('A' + i)) : fmt::format("#{}", i + 1)));
          compare::CompareOptions opts = o->compare;
-         opts.threshold = o->threshold_pct / 100;
+         if (o->threshold_pct) opts.threshold = *o->threshold_pct / 100;
          compare::Comparison cmp = compare::Compare(std::move(inputs), opts);
+         if (o->unresolved_pct) {
+           std::string names;
+           for (const auto& deltas : cmp.bench)
+             for (const compare::BenchDelta& d : deltas)
+               if (!d.tested || d.detectable > *o->unresolved_pct / 100) names += d.name + "\n";
+           fmt::print("{}", names);
+           return 0;
+         }
          std::string text = o->format == "md"     ? RenderCompareMarkdown(cmp)
                             : o->format == "html" ? RenderCompareHtml(cmp)
                                                   : RenderCompareText(cmp);

@@ -96,7 +96,7 @@ Input LoadInput(const std::string& path, std::string label) {
 
 std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
                                           const std::vector<Benchmark>& other,
-                                          const CompareOptions& options) {
+                                          const CompareOptions& options, bool paired) {
   std::vector<BenchDelta> deltas;
   for (const Benchmark& o : other) {
     auto b = std::find_if(base.begin(), base.end(),
@@ -110,17 +110,40 @@ std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
     d.base_reps = static_cast<int>(b->real_ns.size());
     d.other_reps = static_cast<int>(o.real_ns.size());
     d.tested = !b->aggregates_only && !o.aggregates_only && d.base_reps >= 2 && d.other_reps >= 2;
-    if (d.tested) {
+    d.paired = paired && d.tested && d.base_reps == d.other_reps;
+    if (d.paired) {
+      std::vector<double> log_ratios;
+      for (std::size_t i = 0; i < o.real_ns.size(); ++i)
+        if (b->real_ns[i] > 0 && o.real_ns[i] > 0)
+          log_ratios.push_back(std::log(o.real_ns[i] / b->real_ns[i]));
+      d.paired = log_ratios.size() == o.real_ns.size();
+      if (d.paired) {
+        d.change = std::expm1(Median(log_ratios));
+        d.p = WilcoxonSignedRank(log_ratios).p;
+        d.detectable = PairedDetectableChange(log_ratios, options.alpha);
+      }
+    }
+    if (d.tested && !d.paired) {
       d.p = MannWhitneyU(b->real_ns, o.real_ns).p;
       d.detectable = DetectableChange(b->real_ns, o.real_ns, options.alpha);
     }
+    d.threshold = options.threshold.value_or(paired ? kPairedThreshold : kUnpairedThreshold);
     bool significant = d.tested && d.p < options.alpha &&
                        std::fabs(d.other_median - d.base_median) >= options.floor_ns;
-    d.regression = significant && d.change >= options.threshold;
-    d.improvement = significant && d.change <= -options.threshold;
+    d.regression = significant && d.change >= d.threshold;
+    d.improvement = significant && d.change <= -d.threshold;
     deltas.push_back(d);
   }
   return deltas;
+}
+
+bool PairedRounds(const Input& base, const Input& other) {
+  auto id = [](const Input& in) {
+    const auto& ctx = in.record.bench_context;
+    auto it = ctx.find("nsprobe.bench.ab");
+    return it != ctx.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  return !id(base).empty() && id(base) == id(other);
 }
 
 std::string_view ChangeName(Change change) {
@@ -211,8 +234,8 @@ Comparison Compare(std::vector<Input> inputs, const CompareOptions& options) {
     const Input& other = inputs[i];
     bool common_case = std::any_of(other.record.cases.begin(), other.record.cases.end(),
                                    [&](const Case& c) { return base_cases.contains(c.Key()); });
-    std::vector<BenchDelta> deltas =
-        CompareBenchmarks(base.record.benchmarks, other.record.benchmarks, options);
+    std::vector<BenchDelta> deltas = CompareBenchmarks(
+        base.record.benchmarks, other.record.benchmarks, options, PairedRounds(base, other));
     if (!common_case && deltas.empty())
       throw record::InputError(
           fmt::format("{} and {}: no case and no benchmark in common", base.path, other.path));

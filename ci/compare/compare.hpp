@@ -15,11 +15,21 @@ using record::Case;
 using record::Record;
 
 struct CompareOptions {
-  double alpha = 0.05;      // a change needs p below this
-  double threshold = 0.10;  // ... and a median change at least this fraction
-  double floor_ns = 100;    // ... and at least this many nanoseconds
-  bool all = false;         // list every case in the matrix, not only those that differ
+  double alpha = 0.05;  // a change needs p below this
+  // ... and a median change at least this fraction: by default kUnpairedThreshold, or
+  // kPairedThreshold for the paired rounds of one A/B run.
+  std::optional<double> threshold;
+  double floor_ns = 100;  // ... and at least this many nanoseconds
+  bool all = false;       // list every case in the matrix, not only those that differ
 };
+
+// Two separate runs drift apart by more than their repetitions show: only a change that large
+// is called one.
+constexpr double kUnpairedThreshold = 0.10;
+// The rounds of an A/B run cancel the drift, and the run goes on until every benchmark's
+// `detects` is at most 10%: a true 10% change then clears 5% in at least 95 of 100 runs, and
+// no change reaches it in more than 5 (it must also be significant).
+constexpr double kPairedThreshold = 0.05;
 
 // One input of `compare`: a record, or raw Google Benchmark JSON held as a record with
 // benchmarks only.
@@ -44,12 +54,22 @@ struct BenchDelta {
   bool regression = false;
   bool improvement = false;
   int base_reps = 0, other_reps = 0;
+  // Judged round by round (the signed-rank test of ln(b/a) per round; `change` is the median
+  // round's ratio) rather than as two independent samples.
+  bool paired = false;
+  double threshold = 0;  // the threshold it was judged against
 };
 
-// Benchmarks present on both sides, in `other`'s order.
+// Benchmarks present on both sides, in `other`'s order. With `paired`, the i-th repetitions of
+// a benchmark on the two sides come from one round of an A/B run and are judged as pairs
+// (where both sides have as many).
 std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
                                           const std::vector<Benchmark>& other,
-                                          const CompareOptions& options);
+                                          const CompareOptions& options, bool paired = false);
+
+// The two inputs are the two sides of one `scripts/bench --ab` run (the same
+// nsprobe.bench.ab id in both contexts), so their repetitions pair up by round.
+bool PairedRounds(const Input& base, const Input& other);
 
 enum class Change { kNewFailure, kFixed, kNewSkip, kSkipReasonChanged, kUnskipped };
 std::string_view ChangeName(Change change);

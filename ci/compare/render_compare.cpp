@@ -57,8 +57,11 @@ std::string RenderCompareText(const Comparison& cmp) {
     if (!cmp.runtimes[i].empty()) out += fmt::format("\nSandbox runtimes, {} against {}:\n", b, a);
     for (const RuntimeDelta& d : cmp.runtimes[i]) out += "  " + RuntimeDeltaLine(d) + "\n";
     if (!cmp.bench[i].empty()) {
-      out += fmt::format("\nBenchmarks, {} against {} (U test, alpha {}, threshold {:.0f}%):\n", b,
-                         a, cmp.options.alpha, cmp.options.threshold * 100);
+      const BenchDelta& first = cmp.bench[i].front();
+      out += fmt::format(
+          "\nBenchmarks, {} against {} ({}, alpha {}, threshold {:.0f}%):\n", b, a,
+          first.paired ? "paired rounds, signed-rank test of each round's ratio" : "U test",
+          cmp.options.alpha, first.threshold * 100);
       out += fmt::format("  {:<48} {:>12} {:>12} {:>8} {:>8} {:>8}  {}\n", "benchmark", a, b,
                          "change", "p", "detects", "verdict");
     }

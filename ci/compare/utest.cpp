@@ -61,6 +61,26 @@ double RobustSpread(const std::vector<double>& v) {
   return 1.4826 * record::Median(deviations);
 }
 
+// The quantiles both DetectableChange figures add: the test's (two-sided, at alpha) and the
+// power's (95 of 100).
+double TwoQuantiles(double alpha, double df) {
+  return StudentQuantile(1 - alpha / 2, df) + StudentQuantile(0.95, df);
+}
+
+// P(W+ <= w) over the 2^n equally likely sign patterns of the ranks 1..n.
+double ExactSignedRankLowerTail(int n, double w) {
+  const int max_w = n * (n + 1) / 2;
+  std::vector<double> counts(static_cast<std::size_t>(max_w) + 1, 0);
+  counts[0] = 1;
+  for (int rank = 1; rank <= n; ++rank)
+    for (int k = rank * (rank + 1) / 2; k >= rank; --k)
+      counts[static_cast<std::size_t>(k)] += counts[static_cast<std::size_t>(k - rank)];
+  const double total = std::ldexp(1.0, n);
+  double tail = 0;
+  for (int k = 0; k <= max_w && k <= w + 1e-9; ++k) tail += counts[static_cast<std::size_t>(k)];
+  return tail / total;
+}
+
 }  // namespace
 
 double DetectableChange(const std::vector<double>& x, const std::vector<double>& y, double alpha) {
@@ -71,8 +91,54 @@ double DetectableChange(const std::vector<double>& x, const std::vector<double>&
   const double standard_error =
       std::sqrt(sx * sx / static_cast<double>(x.size()) + sy * sy / static_cast<double>(y.size()));
   const double df = static_cast<double>(x.size() + y.size() - 2);
-  const double z = StudentQuantile(1 - alpha / 2, df) + StudentQuantile(0.95, df);
-  return z * standard_error * std::sqrt(std::numbers::pi / 3) / base;
+  return TwoQuantiles(alpha, df) * standard_error * std::sqrt(std::numbers::pi / 3) / base;
+}
+
+double PairedDetectableChange(const std::vector<double>& log_ratios, double alpha) {
+  if (log_ratios.size() < 2) return 0;
+  const double n = static_cast<double>(log_ratios.size());
+  const double standard_error = RobustSpread(log_ratios) / std::sqrt(n);
+  return std::expm1(TwoQuantiles(alpha, n - 1) * standard_error * std::sqrt(std::numbers::pi / 3));
+}
+
+SignedRank WilcoxonSignedRank(const std::vector<double>& differences) {
+  std::vector<double> d;
+  for (double v : differences)
+    if (v != 0) d.push_back(v);
+  SignedRank result;
+  const std::size_t n = d.size();
+  if (n == 0) return result;
+  std::sort(d.begin(), d.end(), [](double a, double b) { return std::fabs(a) < std::fabs(b); });
+  double tie_term = 0;
+  bool ties = false;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && std::fabs(d[j]) == std::fabs(d[i])) ++j;
+    const double t = static_cast<double>(j - i);
+    const double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    for (std::size_t k = i; k < j; ++k)
+      if (d[k] > 0) result.w_plus += midrank;
+    if (t > 1) {
+      ties = true;
+      tie_term += t * t * t - t;
+    }
+    i = j;
+  }
+  const double dn = static_cast<double>(n);
+  const double mean = dn * (dn + 1) / 4;
+  if (!ties && n <= 50) {
+    result.exact = true;
+    const int ni = static_cast<int>(n);
+    // The distribution is symmetric about its mean: the smaller tail, doubled.
+    const double w = std::min(result.w_plus, 2 * mean - result.w_plus);
+    result.p = std::min(1.0, 2 * ExactSignedRankLowerTail(ni, w));
+    return result;
+  }
+  const double sigma = std::sqrt(dn * (dn + 1) * (2 * dn + 1) / 24 - tie_term / 48);
+  if (sigma == 0) return result;
+  const double z = std::fabs(result.w_plus - mean) / sigma;
+  result.p = std::min(1.0, std::erfc(z / std::sqrt(2.0)));
+  return result;
 }
 
 UTest MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y) {

@@ -27,4 +27,22 @@ UTest MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y);
 double DetectableChange(const std::vector<double>& x, const std::vector<double>& y,
                         double alpha = 0.05);
 
+// The two-sided Wilcoxon signed-rank test of paired differences against a median of 0 (SciPy's
+// wilcoxon with zero_method="wilcox": zero differences are dropped). Exact null distribution
+// when no two |differences| tie and at most 50 remain, otherwise the normal approximation with
+// the tie correction. Fewer than one non-zero difference gives p = 1.
+struct SignedRank {
+  double w_plus = 0;  // the sum of the ranks of the positive differences
+  double p = 1;
+  bool exact = false;
+};
+SignedRank WilcoxonSignedRank(const std::vector<double>& differences);
+
+// DetectableChange for paired repetitions (A and B of one round, side by side): from the
+// robust spread of the rounds' log ratios ln(b/a), so that what the machine did in a round
+// falls on both sides and cancels. (t(1-alpha/2) + t(0.95)) for n-1 degrees of freedom times
+// 1.4826 MAD / sqrt(n), widened by sqrt(pi/3) for the signed-rank test's efficiency, as a
+// fraction (e^x - 1); 0 with fewer than two pairs.
+double PairedDetectableChange(const std::vector<double>& log_ratios, double alpha = 0.05);
+
 }  // namespace nsprobe::compare

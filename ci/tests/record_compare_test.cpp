@@ -72,6 +72,50 @@ TEST_F(RecordCompare, OneBenchmarkSlowedByThirtyPercentFailsNamingIt) {
   EXPECT_THAT(html.out, HasSubstr("<svg"));
 }
 
+// Twelve rounds of an A/B run on a machine that drifts by ±30% between rounds: B is 7% slower
+// in every round. Two separate samples cannot show it; the rounds, paired, can.
+TEST_F(RecordCompare, ThePairedRoundsOfAnAbRunFindWhatTheDriftHides) {
+  std::vector<double> a, b, b_noisy;
+  for (int r = 0; r < 12; ++r) {
+    const double machine = 1 + 0.3 * std::sin(1.3 * r);
+    a.push_back(10000 * machine);
+    b.push_back(10700 * machine * (1 + 0.004 * std::sin(2.7 * r + 0.5)));
+    b_noisy.push_back(10700 * machine * (1 + 0.2 * std::sin(2.7 * r + 0.5)));
+  }
+  auto write = [&](const std::string& name, const std::vector<double>& v, const char* ab) {
+    nlohmann::ordered_json j = GbenchJson({{"BM_Launch/uts", v}});
+    if (ab != nullptr) j["context"]["nsprobe.bench.ab"] = ab;
+    std::string path = dir_ / name;
+    testing::WriteText(path, j.dump(2));
+    return path;
+  };
+  ToolResult unpaired =
+      Nsprobe({"compare", write("a.json", a, nullptr), write("b.json", b, nullptr)});
+  EXPECT_EQ(unpaired.exit_code, 0) << unpaired.Describe();
+  EXPECT_THAT(unpaired.out, HasSubstr("U test"));
+
+  const std::string pa = write("pa.json", a, "run-1"), pb = write("pb.json", b, "run-1");
+  ToolResult paired = Nsprobe({"compare", pa, pb});
+  EXPECT_EQ(paired.exit_code, 1) << paired.Describe();
+  EXPECT_THAT(paired.out, HasSubstr("paired rounds"));
+  EXPECT_THAT(paired.out, HasSubstr("threshold 5%"));
+  EXPECT_THAT(paired.out,
+              ::testing::ContainsRegex("BM_Launch/uts +[^\n]*\\+7\\.[0-9]%[^\n]*REGRESSION"));
+  // Files of two different A/B runs do not pair.
+  ToolResult other_run = Nsprobe({"compare", pa, write("pc.json", b, "run-2")});
+  EXPECT_EQ(other_run.exit_code, 0) << other_run.Describe();
+
+  // --unresolved names what needs more rounds: nothing here, the noisy B's benchmark there.
+  ToolResult resolved = Nsprobe({"compare", "--unresolved", "10", pa, pb});
+  EXPECT_EQ(resolved.exit_code, 0) << resolved.Describe();
+  EXPECT_EQ(resolved.out, "");
+  ToolResult unresolved =
+      Nsprobe({"compare", "--unresolved", "10", pa, write("pn.json", b_noisy, "run-1")});
+  EXPECT_EQ(unresolved.exit_code, 0) << unresolved.Describe();
+  EXPECT_EQ(unresolved.out, "BM_Launch/uts\n");
+  EXPECT_EQ(Nsprobe({"compare", "--unresolved", "0", pa, pb}).exit_code, 2);
+}
+
 TEST_F(RecordCompare, FewRepetitionsAndOtherMachinesAreWarnedAbout) {
   std::string a = dir_ / "three.json", b = dir_ / "other.json";
   testing::WriteText(a, GbenchJson({{"BM_X", {100, 110, 105}}}).dump());

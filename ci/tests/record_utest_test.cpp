@@ -99,5 +99,63 @@ TEST(DetectableChange, AShiftOfThatSizeIsFoundNinetyFiveTimesInAHundred) {
   EXPECT_LT(found(detectable / 2), 0.6);
 }
 
+TEST(WilcoxonSignedRank, MatchesRsPairedExample) {
+  // R's ?wilcox.test (Hollander & Wolfe 1973, p. 29), paired: V = 40, one-sided p = 0.01953.
+  const std::vector<double> x = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
+  const std::vector<double> y = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
+  std::vector<double> d;
+  for (std::size_t i = 0; i < x.size(); ++i) d.push_back(x[i] - y[i]);
+  SignedRank t = WilcoxonSignedRank(d);
+  EXPECT_TRUE(t.exact);
+  EXPECT_DOUBLE_EQ(t.w_plus, 40);
+  EXPECT_DOUBLE_EQ(t.p, 2 * 10.0 / 512) << "ten of the 2^9 sign patterns reach 40";
+}
+
+TEST(WilcoxonSignedRank, ZerosDropAndTiesUseTheNormalApproximation) {
+  // Five positive of five: one pattern in 32 on each side.
+  EXPECT_DOUBLE_EQ(WilcoxonSignedRank({1, 2, 3, 4, 5, 0, 0}).p, 2.0 / 32);
+  EXPECT_DOUBLE_EQ(WilcoxonSignedRank({0, 0}).p, 1) << "no difference is no evidence";
+  // Ten ties of |1|, all positive: W+ = 55 against a mean of 27.5, sd sqrt(96.25 - 990/48).
+  SignedRank tied = WilcoxonSignedRank(std::vector<double>(10, 1.0));
+  EXPECT_FALSE(tied.exact);
+  EXPECT_NEAR(tied.p, std::erfc(27.5 / std::sqrt(96.25 - 990.0 / 48) / std::sqrt(2.0)), 1e-12);
+}
+
+// Rounds on a machine whose speed drifts by far more than a benchmark's own noise: each
+// round's A and B share the drift. The paired figure promises what it says; the unpaired test
+// on the same numbers cannot see the shift.
+TEST(PairedDetectableChange, ARoundsShiftOfThatSizeIsFoundNinetyFiveTimesInAHundred) {
+  std::mt19937 rng(20261203);
+  std::normal_distribution<double> drift(0, 0.15), own(0, 0.02);
+  const int rounds = 15;
+  auto trial = [&](double change, double* detectable) {
+    std::vector<double> a, b, log_ratios;
+    for (int r = 0; r < rounds; ++r) {
+      const double machine = std::exp(drift(rng));
+      a.push_back(100 * machine * std::exp(own(rng)));
+      b.push_back(100 * (1 + change) * machine * std::exp(own(rng)));
+      log_ratios.push_back(std::log(b.back() / a.back()));
+    }
+    if (detectable != nullptr) *detectable = PairedDetectableChange(log_ratios);
+    return std::pair(WilcoxonSignedRank(log_ratios).p < 0.05, MannWhitneyU(a, b).p < 0.05);
+  };
+  double detectable = 0;
+  trial(0, &detectable);
+  // The noise of a round's ratio is own's sd times sqrt 2, whatever the drift.
+  const double expected = std::expm1((2.144787 + 1.761310) * 0.02 * std::sqrt(2.0 / rounds) *
+                                     std::sqrt(std::numbers::pi / 3));  // t, 14 degrees
+  EXPECT_NEAR(detectable, expected, expected * 0.5) << "one sample's MAD estimate";
+  int paired_hits = 0, unpaired_hits = 0, false_alarms = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto [paired, unpaired] = trial(expected, nullptr);
+    paired_hits += paired ? 1 : 0;
+    unpaired_hits += unpaired ? 1 : 0;
+    false_alarms += trial(0, nullptr).first ? 1 : 0;
+  }
+  EXPECT_NEAR(paired_hits / 2000.0, 0.95, 0.03);
+  EXPECT_LT(unpaired_hits / 2000.0, 0.2) << "the drift hides the shift from the U test";
+  EXPECT_NEAR(false_alarms / 2000.0, 0.05, 0.02);
+}
+
 }  // namespace
 }  // namespace nsprobe::record
