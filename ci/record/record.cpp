@@ -134,6 +134,7 @@ Json CaseToJson(const Case& c) {
   j["duration_s"] = c.duration_s;
   // Only when declared: records of kinds' own suites, and older ones, stay as they were.
   if (!c.declared_kinds.empty()) j["declared_kinds"] = c.declared_kinds;
+  if (c.checks != 1) j["checks"] = c.checks;
   return j;
 }
 
@@ -152,6 +153,8 @@ Case CaseFromJson(const Fields& f) {
   }
   c.duration_s = f.Number("duration_s");
   c.declared_kinds = f.String("declared_kinds", "");
+  c.checks = static_cast<int>(f.Integer("checks", 1));
+  if (c.checks < 1) f.Fail("checks", "should be at least 1");
   return c;
 }
 
@@ -197,11 +200,8 @@ Benchmark BenchmarkFromJson(const Fields& f) {
 }
 
 Json TotalsToJson(const Totals& t) {
-  return {{"pass", t.pass},
-          {"fail", t.fail},
-          {"skip", t.skip},
-          {"error", t.error},
-          {"by_design", t.by_design}};
+  return {{"pass", t.pass},   {"fail", t.fail},           {"skip", t.skip},
+          {"error", t.error}, {"by_design", t.by_design}, {"checks", t.checks}};
 }
 
 }  // namespace
@@ -243,9 +243,14 @@ void Totals::Add(Verdict verdict) {
   }
 }
 
+void Totals::Add(const Case& c) {
+  Add(c.verdict);
+  if (c.verdict == Verdict::kPass) checks += c.checks;
+}
+
 Totals Record::CountTotals() const {
   Totals t;
-  for (const Case& c : cases) t.Add(c.verdict);
+  for (const Case& c : cases) t.Add(c);
   return t;
 }
 
@@ -332,10 +337,20 @@ Record FromJson(const Json& json, const std::string& source) {
                 static_cast<int>(totals.Integer("skip")), static_cast<int>(totals.Integer("error")),
                 static_cast<int>(totals.Integer("by_design", 0))};
   Totals counted = r.CountTotals();
+  // Records written before checks were counted: each passing case was one.
+  stated.checks = static_cast<int>(totals.Integer("checks", counted.checks));
+  const bool checks_only = stated.checks != counted.checks &&
+                           Totals{stated.pass,  stated.fail,      stated.skip,
+                                  stated.error, stated.by_design, counted.checks} == counted;
   if (!(stated == counted))
-    throw record::InputError(fmt::format(
-        "{}: totals say {} cases but the record holds {}: the file was cut short or edited", source,
-        stated.All(), counted.All()));
+    throw record::InputError(
+        !checks_only
+            ? fmt::format("{}: totals say {} cases but the record holds {}: the file was cut "
+                          "short or edited",
+                          source, stated.All(), counted.All())
+            : fmt::format("{}: totals say {} checks but the record's cases hold {}: the file was "
+                          "edited",
+                          source, stated.checks, counted.checks));
   return r;
 }
 

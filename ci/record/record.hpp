@@ -40,6 +40,9 @@ struct Case {
   // The kinds a cross-cutting case declares its verdict depends on ("mnt,user"), empty when it
   // declares none; the negative control counts it into those kinds' sensitivity.
   std::string declared_kinds = {};  // initialised: the aggregate initialisers stop at duration_s
+  // The behaviours a passing case proved: 1, or what it counted itself (the sysctl sweeps: one
+  // per file shown to be per namespace), as LTP counts a TPASS per behaviour, not per test.
+  int checks = 1;
   // "suite:name": unique within a record, the key compare and history match cases on.
   std::string Key() const { return suite + ":" + name; }
 };
@@ -77,8 +80,10 @@ struct Benchmark {
 struct Totals {
   int pass = 0, fail = 0, skip = 0, error = 0;
   int by_design = 0;  // absent from records written before the outcome existed: 0
+  int checks = 0;     // behaviours the passing cases proved (Case::checks summed)
   int All() const { return pass + fail + skip + error + by_design; }
   void Add(Verdict verdict);
+  void Add(const Case& c);  // the verdict, and the checks when it passed
   bool operator==(const Totals&) const = default;
 };
 

@@ -67,6 +67,7 @@ std::string RenderKtap(const Record& record) {
   // kselftest's Totals line has fixed keys: the by-design cases are in skip, and a
   // diagnostic line of its own counts them.
   if (t.by_design > 0) out += fmt::format("# not isolated by design: {}\n", t.by_design);
+  if (t.checks != t.pass) out += fmt::format("# behaviours proven: {}\n", t.checks);
   out += fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:{}\n", t.pass, t.fail,
                      t.skip + t.by_design, t.error);
   return out;

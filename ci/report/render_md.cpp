@@ -50,6 +50,10 @@ std::string RenderMarkdown(const Record& record) {
                        k.totals.fail, k.totals.skip, k.totals.error, k.totals.by_design);
   out += fmt::format("| **total** | **{}** | **{}** | **{}** | **{}** | **{}** |\n", t.pass, t.fail,
                      t.skip, t.error, t.by_design);
+  if (t.checks != t.pass)
+    out +=
+        fmt::format("\n{} behaviours proven by the {} passing cases (a sweep counts each item).\n",
+                    t.checks, t.pass);
 
   const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
   if (!sensitivity.empty()) {

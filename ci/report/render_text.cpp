@@ -15,6 +15,9 @@ std::string RenderText(const Record& record) {
   Totals t = record.CountTotals();
   out += fmt::format("{:<12} {:>6} {:>6} {:>6} {:>6} {:>9}\n", "total", t.pass, t.fail, t.skip,
                      t.error, t.by_design);
+  if (t.checks != t.pass)
+    out += fmt::format("{} behaviours proven by the {} passing cases (a sweep counts each item)\n",
+                       t.checks, t.pass);
   const std::vector<SensitivityRow> sensitivity = SensitivityRows(record);
   if (!sensitivity.empty()) {
     out += fmt::format(

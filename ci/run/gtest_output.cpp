@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <regex>
 #include <stdexcept>
 
@@ -99,6 +100,13 @@ std::vector<GtestCase> GtestCases(const nlohmann::ordered_json& testsuites) {
       // gtest writes a case's recorded properties as fields of its own object.
       if (t.contains("nsprobe_kinds") && t["nsprobe_kinds"].is_string())
         c.declared_kinds = t["nsprobe_kinds"].get<std::string>();
+      // gtest writes an integer property as a string; a case counts at least itself.
+      if (t.contains("nsprobe_checks") && t["nsprobe_checks"].is_string()) {
+        const std::string& n = t["nsprobe_checks"].get_ref<const std::string&>();
+        int checks = 0;
+        auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), checks);
+        if (ec == std::errc() && end == n.data() + n.size() && checks >= 1) c.checks = checks;
+      }
       std::string time = t.value("time", std::string("0s"));
       try {
         c.duration_s = std::stod(time);

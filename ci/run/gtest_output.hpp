@@ -22,6 +22,9 @@ struct GtestCase {
   // The case's "nsprobe_kinds" property (suites/support/depends.hpp): "mnt,user", or empty
   // when it declares none (every output written before the property existed).
   std::string declared_kinds;
+  // The case's "nsprobe_checks" property (suites/support/checks.hpp): the behaviours it
+  // proved, 1 when it recorded none.
+  int checks = 1;
 };
 
 // Full names from --gtest_list_tests output, in order.

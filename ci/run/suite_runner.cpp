@@ -159,6 +159,7 @@ SuiteRun RunSuite(const SuiteBinary& binary, const SuiteOptions& options,
       c.verdict = g.verdict;
       c.duration_s = g.duration_s;
       c.declared_kinds = g.declared_kinds;
+      c.checks = g.checks;
       for (const std::string& m : g.failures) c.failures.push_back(ValidUtf8(m));
       if (g.verdict == Verdict::kSkip) {
         c.reason = ValidUtf8(skips[name]);

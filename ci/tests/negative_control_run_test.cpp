@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "ci/record/input_error.hpp"
 #include "ci/record/record.hpp"
 #include "ci/run/gtest_output.hpp"
 #include "ci/run/sensitivity.hpp"
@@ -100,16 +101,18 @@ TEST(Sensitivity, ACrossCuttingSuiteCountsOnlyItsCasesThatDeclareTheKind) {
       << "a run without cross-cutting suites has the section it always had";
 }
 
-TEST(Sensitivity, TheDeclaredKindsComeFromGtestJsonAndSurviveTheRecord) {
+TEST(Sensitivity, TheDeclaredKindsAndChecksComeFromGtestJsonAndSurviveTheRecord) {
   const auto json = nlohmann::ordered_json::parse(R"({"testsuites": [{"name": "Modes/R",
       "testsuite": [{"name": "A/privileged", "status": "RUN", "result": "COMPLETED",
-                     "time": "0.1s", "nsprobe_kinds": "mnt,user"},
+                     "time": "0.1s", "nsprobe_kinds": "mnt,user", "nsprobe_checks": "418"},
                     {"name": "B/privileged", "status": "RUN", "result": "COMPLETED",
-                     "time": "0.1s"}]}]})");
+                     "time": "0.1s", "nsprobe_checks": "-3"}]}]})");
   std::vector<GtestCase> cases = ParseGtestJson(json);
   ASSERT_EQ(cases.size(), 2u);
   EXPECT_EQ(cases[0].declared_kinds, "mnt,user");
   EXPECT_EQ(cases[1].declared_kinds, "");
+  EXPECT_EQ(cases[0].checks, 418) << "a sweep's count of the behaviours it proved";
+  EXPECT_EQ(cases[1].checks, 1) << "a count below one is not taken: the case is one check";
 
   Record rec = testing::SampleRecord();
   rec.cases = {Declaring("a", Verdict::kPass, "mnt,user"), Declaring("b", Verdict::kPass, "")};
@@ -118,6 +121,22 @@ TEST(Sensitivity, TheDeclaredKindsComeFromGtestJsonAndSurviveTheRecord) {
   Record back = FromJson(written, "test");
   EXPECT_EQ(back.cases[0].declared_kinds, "mnt,user");
   EXPECT_EQ(back.cases[1].declared_kinds, "");
+
+  // The checks: in the case when it counted more than itself, and summed over passing cases.
+  rec.cases[0].checks = 418;
+  rec.cases.push_back(Declaring("c", Verdict::kFail, ""));
+  rec.cases.back().checks = 7;
+  const nlohmann::ordered_json counted = ToJson(rec);
+  EXPECT_EQ(counted["cases"][0].value("checks", 0), 418);
+  EXPECT_FALSE(counted["cases"][1].contains("checks"));
+  EXPECT_EQ(counted["totals"].value("checks", 0), 419) << "418 + 1; the failing case adds none";
+  EXPECT_EQ(FromJson(counted, "test").cases[0].checks, 418);
+  nlohmann::ordered_json edited = counted;
+  edited["totals"]["checks"] = 500;
+  EXPECT_THROW(FromJson(edited, "test"), record::InputError) << "totals that disagree are refused";
+  edited = counted;
+  edited["totals"].erase("checks");
+  EXPECT_NO_THROW(FromJson(edited, "test")) << "a record from before the count";
 }
 
 TEST(Sensitivity, CompleteOnlyWhenEveryApplicableCaseFailedAndOneExisted) {

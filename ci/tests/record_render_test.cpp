@@ -326,7 +326,7 @@ TEST_F(RecordRender, RecordJsonRoundTrips) {
   EXPECT_EQ(back.fingerprint, rec.fingerprint);
   ASSERT_EQ(back.benchmarks.size(), 2u);
   EXPECT_EQ(back.benchmarks[1].real_ns, rec.benchmarks[1].real_ns);
-  EXPECT_EQ(back.CountTotals(), (Totals{3, 1, 3, 1}));
+  EXPECT_EQ(back.CountTotals(), (Totals{3, 1, 3, 1, 0, 3}));
 }
 
 TEST_F(RecordRender, GbenchRepetitionsAreGroupedInNanoseconds) {
