@@ -256,8 +256,18 @@ KernelRun RunGuest(const MatrixOptions& o, const KernelRequest& req, const fs::p
   const std::string results = (dir / "serial.txt").string();
   fs::remove(console);
   fs::remove(results);
-  QemuOptions q{kernel.vmlinuz,         initrd, KernelCmdline(), console,   results,
-                run.emulation == "kvm", o.cpus, o.memory,        FindQemu()};
+  QemuOptions q;
+  q.vmlinuz = kernel.vmlinuz;
+  q.initrd = initrd;
+  q.cmdline = KernelCmdline();
+  q.console_log = console;
+  q.results = results;
+  q.kvm = run.emulation == "kvm";
+  q.cpus = o.cpus;
+  q.memory = o.memory;
+  q.program = FindQemu();
+  // qboot only under TCG, where firmware time counts: KVM guests keep the firmware they had.
+  if (!q.kvm) q.bios = FindQboot();
   auto start = Clock::now();
   std::string phase = "boot";
   Ran vm = RunLogged(QemuArgv(q), (dir / "qemu.log").string(), o.timeout, [&] {

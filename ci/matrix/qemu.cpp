@@ -20,12 +20,14 @@ namespace nsprobe::matrix {
 std::vector<std::string> QemuArgv(const QemuOptions& o) {
   // -nodefaults: no VGA, NIC or floppy to emulate; -no-reboot with panic=-1 turns a kernel
   // panic into a qemu exit, so a broken guest ends at once instead of at the host timeout.
+  // thread=multi, one host thread per vCPU, is QEMU 7.2's default for x86 on x86; said, so a
+  // QEMU that would fall back to one thread for every vCPU refuses instead.
   std::vector<std::string> argv = {o.program,
                                    "-nodefaults",
                                    "-machine",
                                    "q35",
                                    "-accel",
-                                   o.kvm ? "kvm" : "tcg",
+                                   o.kvm ? "kvm" : "tcg,thread=multi",
                                    "-cpu",
                                    o.kvm ? "host" : "max",
                                    "-smp",
@@ -49,7 +51,13 @@ std::vector<std::string> QemuArgv(const QemuOptions& o) {
     auto kernel = std::find(argv.begin(), argv.end(), "-kernel");
     argv.insert(kernel + 2, {"-initrd", o.initrd});
   }
+  if (!o.bios.empty()) argv.insert(argv.begin() + 1, {"-bios", o.bios});
   return argv;
+}
+
+std::string FindQboot(const std::string& data_dir) {
+  const std::string path = data_dir + "/qboot.rom";
+  return ::access(path.c_str(), R_OK) == 0 ? path : "";
 }
 
 bool KvmUsable(const std::string& device) {

@@ -16,9 +16,14 @@ struct QemuOptions {
   int cpus = 2;
   std::string memory = "1G";
   std::string program = "qemu-system-x86_64";  // searched in PATH unless absolute
+  std::string bios;  // firmware for -bios; empty: QEMU's default (SeaBIOS)
 };
 
 std::vector<std::string> QemuArgv(const QemuOptions& options);
+
+// QEMU's qboot (a few KB of firmware that only loads -kernel) in `data_dir`, or empty. Under
+// TCG it reaches the kernel about 0.5 s sooner than SeaBIOS, which probes disks and option ROMs.
+std::string FindQboot(const std::string& data_dir = "/usr/share/qemu");
 
 // `device` (/dev/kvm) exists and this process may open it read-write.
 bool KvmUsable(const std::string& device = "/dev/kvm");

@@ -219,23 +219,39 @@ TEST(Init, ScriptIsValidShellThatRunsBothUsersAndPowersOff) {
 }
 
 TEST(Qemu, CommandLineBootsWithTwoSerialFilesAndNoReboot) {
-  QemuOptions o{"/k/vmlinuz-6.1",
-                "/k/initrd.cpio",
-                KernelCmdline(),
-                "/o/console.log",
-                "/o/serial.txt",
-                false,
-                2,
-                "1G"};
+  QemuOptions o;
+  o.vmlinuz = "/k/vmlinuz-6.1";
+  o.initrd = "/k/initrd.cpio";
+  o.cmdline = KernelCmdline();
+  o.console_log = "/o/console.log";
+  o.results = "/o/serial.txt";
   std::vector<std::string> argv = QemuArgv(o);
   std::string joined;
   for (const std::string& a : argv) joined += a + " ";
-  EXPECT_THAT(joined, AllOf(HasSubstr("-accel tcg -cpu max"), HasSubstr("-no-reboot"),
-                            HasSubstr("-kernel /k/vmlinuz-6.1 -initrd /k/initrd.cpio"),
-                            HasSubstr("-serial file:/o/console.log -serial file:/o/serial.txt")));
+  EXPECT_THAT(joined,
+              AllOf(HasSubstr("-accel tcg,thread=multi -cpu max -smp 2"), HasSubstr("-no-reboot"),
+                    HasSubstr("-kernel /k/vmlinuz-6.1 -initrd /k/initrd.cpio"),
+                    HasSubstr("-serial file:/o/console.log -serial file:/o/serial.txt")));
+  EXPECT_THAT(argv, Not(Contains("-bios")));
   EXPECT_THAT(KernelCmdline(), AllOf(HasSubstr("console=ttyS0"), HasSubstr("panic=-1")));
   o.kvm = true;
-  EXPECT_THAT(QemuArgv(o), Contains("kvm"));
+  EXPECT_THAT(QemuArgv(o), AllOf(Contains("kvm"), Contains("host")));
+}
+
+TEST(Qemu, FirmwareIsGivenOnlyWhenNamedAndQbootOnlyWhenInstalled) {
+  QemuOptions o;
+  o.vmlinuz = "/k/vmlinuz";
+  o.bios = "/usr/share/qemu/qboot.rom";
+  std::vector<std::string> argv = QemuArgv(o);
+  ASSERT_GE(argv.size(), 3u);
+  EXPECT_EQ(argv[1], "-bios");
+  EXPECT_EQ(argv[2], "/usr/share/qemu/qboot.rom");
+  ScratchDir scratch;
+  const std::string dir = scratch / "share";
+  fs::create_directories(dir);
+  EXPECT_EQ(FindQboot(dir), "");
+  { std::ofstream(dir + "/qboot.rom") << "rom"; }
+  EXPECT_EQ(FindQboot(dir), dir + "/qboot.rom");
 }
 
 // What the guest's busybox sends for the output of `command`: the host's gzip and base64
