@@ -8,6 +8,14 @@
 #   tests/<name>_test                                          the tool's own tests (not installed)
 include(GoogleTest)
 
+# The tests' precompiled headers (cmake/NsprobePch.cmake): the conformance suites and the test
+# fixtures are built with the installed code's flags, the tool's own tests with -Og -g1 (below).
+if(NSPROBE_PCH)
+  nsprobe_pch_host(nsprobe_pch_gtest NSPROBE_PCH_TEST_HEADERS GTest::gtest GTest::gmock)
+  nsprobe_pch_host(nsprobe_pch_tool_test NSPROBE_PCH_TEST_HEADERS GTest::gtest GTest::gmock)
+  target_compile_options(nsprobe_pch_tool_test PRIVATE $<$<CONFIG:RelWithDebInfo,Release>:-Og -g1>)
+endif()
+
 set(NSPROBE_LIBEXEC_DIR ${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_LIBEXECDIR}/nsprobe)
 set(NSPROBE_TESTS_DIR ${CMAKE_BINARY_DIR}/tests)
 
@@ -33,6 +41,7 @@ function(nsprobe_tool_test source label)
   # gtest/gmock-heavy files in less than half the CPU of -O2 -g (lava_test.cpp: 27.3 s -> 12.4 s,
   # matrix_test.cpp: 21.4 s -> 9.5 s), with line tables left for a backtrace.
   target_compile_options(${name} PRIVATE $<$<CONFIG:RelWithDebInfo,Release>:-Og -g1>)
+  nsprobe_use_pch(nsprobe_pch_tool_test ${name})
   # Tests that run the command find it beside them (tests/../bin/nsprobe).
   add_dependencies(${name} nsprobe)
   if(arg_RUN_SERIAL)
