@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -153,6 +154,19 @@ bool ReadReport(int fd, Report& r) {
     got += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+// Blocks until no write end of the report pipe is left: the child's execve closed it
+// (O_CLOEXEC), or the child died. Its report is in the pipe by
+// then, so the parent wakes once instead of twice (for the report, then for execve): poll()
+// with no event asked for is woken by the hang-up alone, not by the report's write. A short
+// launch's parent usually sleeps on the other CPU, and each such wake-up costs more than the
+// system calls around it.
+void WaitForHangUp(int fd) {
+  pollfd p{fd, 0, 0};
+  while (::poll(&p, 1, -1) < 0)
+    if (errno != EINTR)
+      throw std::system_error(errno, std::generic_category(), "poll(child report)");
 }
 
 bool WriteAll(int fd, const void* data, std::size_t size) {
@@ -381,6 +395,10 @@ Child Finish(Cloned cloned, Prepared& prep, const Spec& spec, const LaunchOption
     prep.go.write.Reset();
   }
   Report r;
+  // A command's launch waits for the hang-up anyway (execve's); a body's child keeps running
+  // after its report, and another thread's fork-like child may hold this pipe until it execs.
+  if (plan.memory == Memory::kCopied && prep.ready == nullptr && !prep.exe.empty())
+    WaitForHangUp(prep.report.read.Get());
   const bool reported = plan.memory == Memory::kShared ? prep.shared_report.step >= 0
                         : prep.ready != nullptr        ? WaitReady(*prep.ready, child)
                                                        : ReadReport(prep.report.read.Get(), r);
