@@ -1,9 +1,9 @@
 # Precompiled headers: the standard and third-party headers that nearly every file parses
 # (fmt, nlohmann/json, and in the tests gtest/gmock), parsed once per set of compile flags
 # instead of once per file. GCC refuses a PCH built with other -O flags, so there is one per
-# set: the installed code (nsprobe, the suites' support, the observer, ...), the conformance
-# suites with gtest, and the tool's own tests (-Og, cmake/NsprobeTests.cmake). Each is built by
-# a small object library of its own that nothing links, so that a target reusing it
+# set: the installed code at -O2 (nsprobe, the runtime, the observer, the benchmarks), and
+# everything built on gtest at -Og (the suites and the tool's tests, cmake/NsprobeTests.cmake).
+# Each is built by a small object library of its own that nothing links, so that a target reusing it
 # (REUSE_FROM depends on its owner) never waits for, or cycles through, a real library.
 # CMake adds -Winvalid-pch: with -Werror a PCH that does not fit is an error, not a silent
 # slowdown. The PCH is force-included and nothing installs a header, so it never leaves the

@@ -46,6 +46,8 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
       {app, [o](const std::vector<std::string>& after, bool dashes) {
          if (dashes || !after.empty()) throw UsageError("compare takes no command after '--'");
          if (o->files.size() < 2) throw UsageError("give at least two files: the baseline first");
+         if (o->unresolved_pct && o->format != "text")
+           throw UsageError("--unresolved prints benchmark names, one a line: drop --format");
          std::vector<compare::Input> inputs;
          for (std::size_t i = 0; i < o->files.size(); ++i)
            inputs.push_back(compare::LoadInput(
@@ -53,22 +55,22 @@ void AddCompare(CLI::App& root, std::vector<Command>& commands) {
          compare::CompareOptions opts = o->compare;
          if (o->threshold_pct) opts.threshold = *o->threshold_pct / 100;
          compare::Comparison cmp = compare::Compare(std::move(inputs), opts);
+         std::string text;
          if (o->unresolved_pct) {
-           std::string names;
            for (const auto& deltas : cmp.bench)
              for (const compare::BenchDelta& d : deltas)
-               if (!d.tested || d.detectable > *o->unresolved_pct / 100) names += d.name + "\n";
-           fmt::print("{}", names);
-           return 0;
+               if (!d.tested || d.detectable > *o->unresolved_pct / 100) text += d.name + "\n";
+         } else {
+           text = o->format == "md"     ? RenderCompareMarkdown(cmp)
+                  : o->format == "html" ? RenderCompareHtml(cmp)
+                                        : RenderCompareText(cmp);
          }
-         std::string text = o->format == "md"     ? RenderCompareMarkdown(cmp)
-                            : o->format == "html" ? RenderCompareHtml(cmp)
-                                                  : RenderCompareText(cmp);
          if (o->out.empty())
            fmt::print("{}", text);
          else
            record::WriteFileAtomic(o->out, text);
-         return cmp.Failed() ? 1 : 0;
+         // The names are the answer asked for, not a verdict: a regression among them is no error.
+         return o->unresolved_pct || !cmp.Failed() ? 0 : 1;
        }});
 }
 

@@ -127,7 +127,7 @@ std::vector<BenchDelta> CompareBenchmarks(const std::vector<Benchmark>& base,
       d.p = MannWhitneyU(b->real_ns, o.real_ns).p;
       d.detectable = DetectableChange(b->real_ns, o.real_ns, options.alpha);
     }
-    d.threshold = options.threshold.value_or(paired ? kPairedThreshold : kUnpairedThreshold);
+    d.threshold = options.threshold.value_or(d.paired ? kPairedThreshold : kUnpairedThreshold);
     bool significant = d.tested && d.p < options.alpha &&
                        std::fabs(d.other_median - d.base_median) >= options.floor_ns;
     d.regression = significant && d.change >= d.threshold;

@@ -81,6 +81,35 @@ double ExactSignedRankLowerTail(int n, double w) {
   return tail / total;
 }
 
+// Midranks 1..n of values sorted by key (ties share the mean of their ranks), summed over the
+// marked ones, with the ties' t^3 - t for the variance correction: the U test ranks the pooled
+// sample (marked: from x), the signed-rank test the |differences| (marked: positive).
+struct RankSum {
+  double marked = 0;
+  double tie_term = 0;
+  bool ties = false;
+};
+RankSum MarkedRankSum(std::vector<std::pair<double, bool>> keyed) {
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  RankSum sum;
+  const std::size_t n = keyed.size();
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && keyed[j].first == keyed[i].first) ++j;
+    const double t = static_cast<double>(j - i);
+    const double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    for (std::size_t k = i; k < j; ++k)
+      if (keyed[k].second) sum.marked += midrank;
+    if (t > 1) {
+      sum.ties = true;
+      sum.tie_term += t * t * t - t;
+    }
+    i = j;
+  }
+  return sum;
+}
+
 }  // namespace
 
 double DetectableChange(const std::vector<double>& x, const std::vector<double>& y, double alpha) {
@@ -102,28 +131,14 @@ double PairedDetectableChange(const std::vector<double>& log_ratios, double alph
 }
 
 SignedRank WilcoxonSignedRank(const std::vector<double>& differences) {
-  std::vector<double> d;
+  std::vector<std::pair<double, bool>> keyed;  // |difference|, positive
   for (double v : differences)
-    if (v != 0) d.push_back(v);
+    if (v != 0) keyed.emplace_back(std::fabs(v), v > 0);
   SignedRank result;
-  const std::size_t n = d.size();
+  const std::size_t n = keyed.size();
   if (n == 0) return result;
-  std::sort(d.begin(), d.end(), [](double a, double b) { return std::fabs(a) < std::fabs(b); });
-  double tie_term = 0;
-  bool ties = false;
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    while (j < n && std::fabs(d[j]) == std::fabs(d[i])) ++j;
-    const double t = static_cast<double>(j - i);
-    const double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
-    for (std::size_t k = i; k < j; ++k)
-      if (d[k] > 0) result.w_plus += midrank;
-    if (t > 1) {
-      ties = true;
-      tie_term += t * t * t - t;
-    }
-    i = j;
-  }
+  const auto [w_plus, tie_term, ties] = MarkedRankSum(std::move(keyed));
+  result.w_plus = w_plus;
   const double dn = static_cast<double>(n);
   const double mean = dn * (dn + 1) / 4;
   if (!ties && n <= 50) {
@@ -145,28 +160,11 @@ UTest MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y) {
   const std::size_t n1 = x.size(), n2 = y.size(), n = n1 + n2;
   UTest result;
   if (n1 == 0 || n2 == 0) return result;
-  // Midranks of the pooled sample, and the tie sizes for the variance correction.
   std::vector<std::pair<double, bool>> pooled;  // value, from x
   pooled.reserve(n);
   for (double v : x) pooled.emplace_back(v, true);
   for (double v : y) pooled.emplace_back(v, false);
-  std::sort(pooled.begin(), pooled.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  double rank_sum_x = 0, tie_term = 0;
-  bool ties = false;
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    while (j < n && pooled[j].first == pooled[i].first) ++j;
-    double t = static_cast<double>(j - i);
-    double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
-    for (std::size_t k = i; k < j; ++k)
-      if (pooled[k].second) rank_sum_x += midrank;
-    if (t > 1) {
-      ties = true;
-      tie_term += t * t * t - t;
-    }
-    i = j;
-  }
+  const auto [rank_sum_x, tie_term, ties] = MarkedRankSum(std::move(pooled));
   const double dn1 = static_cast<double>(n1), dn2 = static_cast<double>(n2),
                dn = static_cast<double>(n);
   result.u = rank_sum_x - dn1 * (dn1 + 1) / 2;

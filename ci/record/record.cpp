@@ -339,18 +339,16 @@ Record FromJson(const Json& json, const std::string& source) {
   Totals counted = r.CountTotals();
   // Records written before checks were counted: each passing case was one.
   stated.checks = static_cast<int>(totals.Integer("checks", counted.checks));
-  const bool checks_only = stated.checks != counted.checks &&
-                           Totals{stated.pass,  stated.fail,      stated.skip,
-                                  stated.error, stated.by_design, counted.checks} == counted;
-  if (!(stated == counted))
+  Totals verdicts = stated;
+  verdicts.checks = counted.checks;
+  if (!(verdicts == counted))
+    throw record::InputError(fmt::format(
+        "{}: totals say {} cases but the record holds {}: the file was cut short or edited", source,
+        stated.All(), counted.All()));
+  if (stated.checks != counted.checks)
     throw record::InputError(
-        !checks_only
-            ? fmt::format("{}: totals say {} cases but the record holds {}: the file was cut "
-                          "short or edited",
-                          source, stated.All(), counted.All())
-            : fmt::format("{}: totals say {} checks but the record's cases hold {}: the file was "
-                          "edited",
-                          source, stated.checks, counted.checks));
+        fmt::format("{}: totals say {} checks but the record's cases hold {}: the file was edited",
+                    source, stated.checks, counted.checks));
   return r;
 }
 

@@ -114,6 +114,14 @@ TEST_F(RecordCompare, ThePairedRoundsOfAnAbRunFindWhatTheDriftHides) {
   EXPECT_EQ(unresolved.exit_code, 0) << unresolved.Describe();
   EXPECT_EQ(unresolved.out, "BM_Launch/uts\n");
   EXPECT_EQ(Nsprobe({"compare", "--unresolved", "0", pa, pb}).exit_code, 2);
+  EXPECT_EQ(Nsprobe({"compare", "--unresolved", "10", "--format", "md", pa, pb}).exit_code, 2)
+      << "names, not a report";
+  const std::string names = dir_ / "names.txt";
+  ToolResult to_file = Nsprobe(
+      {"compare", "--unresolved", "10", "--out", names, pa, write("pn2.json", b_noisy, "run-1")});
+  EXPECT_EQ(to_file.exit_code, 0) << to_file.Describe();
+  EXPECT_EQ(to_file.out, "") << "--out takes the names";
+  EXPECT_EQ(testing::ReadText(names), "BM_Launch/uts\n");
 }
 
 TEST_F(RecordCompare, FewRepetitionsAndOtherMachinesAreWarnedAbout) {
